@@ -1,0 +1,1 @@
+//! France Travail Offres d'emploi v2 connector for jobharvest.

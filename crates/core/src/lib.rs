@@ -1,0 +1,39 @@
+//! The core of jobharvest: what every connector and sink builds on.
+//!
+//! - [`JobRecord`] is the normalized offer and [`COLUMNS`] its column table,
+//!   from which every output format derives its layout.
+//! - [`Source`] and [`Sink`] are the two plugin traits; [`Registry`] maps the
+//!   spec's `type` to them. The core knows no board and no file format.
+//! - [`spec`] loads a YAML or TOML job spec, [`runner`] streams records from
+//!   the sources to the sinks with bounded queues.
+//! - [`http`] is the one HTTP layer every connector shares: rate limiting,
+//!   retry with backoff, `Retry-After`, token renewal.
+//! - [`replay`] re-runs archived raw offers through a connector's mapping.
+
+pub mod error;
+pub mod http;
+pub mod record;
+pub mod registry;
+pub mod replay;
+pub mod runner;
+pub mod secret;
+pub mod sink;
+pub mod source;
+pub mod spec;
+
+pub use error::{Error, ErrorKind, Result};
+pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};
+pub use registry::{
+    BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry, SinkConfig, SourceConfig,
+};
+pub use secret::Secret;
+pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns};
+pub use source::{Capabilities, FilterSupport, Flow, Source, SourceContext, SourceStats};
+
+/// Re-exported so connectors implement [`Source`] with the same version.
+pub use async_trait::async_trait;
+
+/// Registers the sources the core itself provides (`replay`).
+pub fn register(registry: &mut Registry) {
+    registry.register_source::<replay::ReplayConfig>();
+}

@@ -1,0 +1,311 @@
+//! The `replay` source: archived raw offers, one JSON object per line, run
+//! through a connector's own normalization.
+//!
+//! This is how a harvest is re-normalized after a mapping change, how the
+//! offline demo works, and how the pipeline is benchmarked without a
+//! network. Files ending in `.gz` are decompressed on the fly.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::registry::{BuildContext, NormalizeOptions, Normalizer, SourceConfig};
+use crate::source::{Capabilities, Flow, Source, SourceContext, SourceStats};
+
+/// What to do with a line that is not a valid offer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Stop the run, naming the line.
+    #[default]
+    Fail,
+    /// Count it, copy it to the side file, and go on.
+    Skip,
+}
+
+/// Config of the `replay` source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayConfig {
+    /// The connector whose normalization to apply (`france_travail`).
+    pub connector: String,
+    /// The JSON-lines file (`.gz` accepted).
+    pub path: PathBuf,
+    /// What to do with a malformed line.
+    #[serde(default)]
+    pub on_error: OnError,
+    /// Where skipped lines are copied (default: `<path>.skipped.jsonl`).
+    #[serde(default)]
+    pub skipped_path: Option<PathBuf>,
+    /// Keep recruiter names and phones (personal data).
+    #[serde(default)]
+    pub include_personal_data: bool,
+    /// Records per batch sent to the sinks.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: usize,
+}
+
+fn default_batch_size() -> usize {
+    1024
+}
+
+impl SourceConfig for ReplayConfig {
+    const TYPE: &'static str = "replay";
+    const DESCRIPTION: &'static str =
+        "Raw offers from a JSON-lines file (.gz accepted), normalized by a connector's mapping.";
+
+    fn capabilities() -> Capabilities {
+        Capabilities::local()
+    }
+
+    fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
+        let normalizer = cx
+            .normalizer(&self.connector)
+            .map_err(|e| e.prefixed("connector"))?;
+        if self.batch_size == 0 {
+            return Err(Error::config("batch_size: must be at least 1"));
+        }
+        let path = cx.resolve(&self.path);
+        let skipped_path = self
+            .skipped_path
+            .as_ref()
+            .map(|p| cx.resolve(p))
+            .unwrap_or_else(|| {
+                let mut p = path.clone().into_os_string();
+                p.push(".skipped.jsonl");
+                PathBuf::from(p)
+            });
+        Ok(Box::new(Replay {
+            path,
+            skipped_path,
+            normalizer,
+            options: NormalizeOptions::with_personal_data(self.include_personal_data),
+            on_error: self.on_error,
+            batch_size: self.batch_size,
+        }))
+    }
+}
+
+struct Replay {
+    path: PathBuf,
+    skipped_path: PathBuf,
+    normalizer: Arc<dyn Normalizer>,
+    options: NormalizeOptions,
+    on_error: OnError,
+    batch_size: usize,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replay")
+            .field("path", &self.path)
+            .field("on_error", &self.on_error)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl Source for Replay {
+    fn capabilities(&self) -> Capabilities {
+        ReplayConfig::capabilities()
+    }
+
+    async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+        let handle = tokio::runtime::Handle::current();
+        tokio::task::spawn_blocking(move || self.read_all(&cx, &handle))
+            .await
+            .map_err(|e| Error::new(ErrorKind::Io, format!("the replay reader stopped: {e}")))?
+    }
+}
+
+impl Replay {
+    fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+        let file = File::open(&self.path).map_err(|e| {
+            Error::io("open the replay file", &self.path, e)
+                .prefixed("check `path` in the replay source")
+        })?;
+        let gz = self
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
+        let inner: Box<dyn Read + Send> = if gz {
+            Box::new(flate2::read::MultiGzDecoder::new(file))
+        } else {
+            Box::new(file)
+        };
+        Ok(Box::new(BufReader::with_capacity(1 << 20, inner)))
+    }
+
+    fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
+        let mut reader = self.open()?;
+        let mut skipped: Option<BufWriter<File>> = None;
+        let mut batch = Vec::with_capacity(self.batch_size);
+        let mut line = String::new();
+        let mut number = 0u64;
+        loop {
+            line.clear();
+            let n = reader
+                .read_line(&mut line)
+                .map_err(|e| Error::io("read", &self.path, e).with_context("line", number + 1))?;
+            if n == 0 {
+                break;
+            }
+            number += 1;
+            let text = line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            match self.normalizer.normalize(text, &self.options) {
+                Ok(record) => batch.push(record),
+                Err(err) if self.on_error == OnError::Skip => {
+                    tracing::warn!(line = number, error = %err, "Skipped a malformed replay line.");
+                    SourceStats::bump(&cx.stats().skipped);
+                    let out = match &mut skipped {
+                        Some(out) => out,
+                        None => skipped.insert(self.create_skipped()?),
+                    };
+                    writeln!(out, "{text}")
+                        .map_err(|e| Error::io("write", &self.skipped_path, e))?;
+                }
+                Err(err) => {
+                    return Err(Error::new(
+                        ErrorKind::Parse,
+                        format!(
+                            "{}:{number}: {}; fix the line, or set `on_error: skip` on the replay source to skip such lines",
+                            self.path.display(),
+                            err.message()
+                        ),
+                    ));
+                }
+            }
+            if batch.len() >= self.batch_size {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(self.batch_size));
+                if handle.block_on(cx.emit(full))? == Flow::Stop {
+                    return self.close_skipped(skipped);
+                }
+            }
+        }
+        if !batch.is_empty() {
+            handle.block_on(cx.emit(batch))?;
+        }
+        self.close_skipped(skipped)
+    }
+
+    fn create_skipped(&self) -> Result<BufWriter<File>> {
+        File::create(&self.skipped_path)
+            .map(BufWriter::new)
+            .map_err(|e| Error::io("create the skipped-lines file", &self.skipped_path, e))
+    }
+
+    fn close_skipped(&self, skipped: Option<BufWriter<File>>) -> Result<()> {
+        if let Some(mut out) = skipped {
+            out.flush()
+                .map_err(|e| Error::io("write", &self.skipped_path, e))?;
+            tracing::warn!(path = %self.skipped_path.display(), "Skipped lines were copied aside.");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Batch, JobRecord};
+    use crate::registry::Registry;
+    use crate::source::Seen;
+    use tokio::sync::mpsc;
+
+    struct IdOnly;
+    impl Normalizer for IdOnly {
+        fn normalize(&self, raw: &str, _: &NormalizeOptions) -> Result<JobRecord> {
+            let v: serde_json::Value = serde_json::from_str(raw)
+                .map_err(|e| Error::new(ErrorKind::Parse, e.to_string()))?;
+            let id = v["id"]
+                .as_str()
+                .ok_or_else(|| Error::new(ErrorKind::Parse, "no `id`"))?;
+            Ok(JobRecord::new("t", id))
+        }
+    }
+
+    async fn replay(
+        content: &[u8],
+        gz: bool,
+        extra: serde_json::Value,
+    ) -> (Result<()>, Vec<String>, u64, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let name = if gz { "in.jsonl.gz" } else { "in.jsonl" };
+        let path = dir.path().join(name);
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(
+                File::create(&path).unwrap(),
+                flate2::Compression::fast(),
+            );
+            enc.write_all(content).unwrap();
+            enc.finish().unwrap();
+        } else {
+            std::fs::write(&path, content).unwrap();
+        }
+        let mut reg = Registry::new();
+        crate::register(&mut reg);
+        reg.register_normalizer("t", Arc::new(IdOnly));
+        let mut spec =
+            serde_json::json!({"type": "replay", "connector": "t", "path": name, "batch_size": 2});
+        spec.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let built = reg.build_source(spec, "sources[0]", dir.path()).unwrap();
+        let (tx, mut rx) = mpsc::channel::<Batch>(4);
+        let stats = Arc::new(SourceStats::new());
+        let cx = SourceContext::new("r", tx, stats.clone(), Arc::new(Seen::default()), None);
+        let task = tokio::spawn(built.source.run(cx));
+        let mut ids = vec![];
+        while let Some(b) = rx.recv().await {
+            ids.extend(b.iter().map(|r| r.source_id.clone()));
+        }
+        let res = task.await.unwrap();
+        let skipped = SourceStats::get(&stats.skipped);
+        let side = dir.path().join("in.jsonl.skipped.jsonl");
+        let side_copy = std::env::temp_dir().join(format!("skipped-{}", std::process::id()));
+        if side.exists() {
+            std::fs::copy(&side, &side_copy).unwrap();
+        }
+        (res, ids, skipped, side_copy)
+    }
+
+    #[tokio::test]
+    async fn reads_every_line_plain_and_gzipped() {
+        let data = b"{\"id\":\"a\"}\n\n{\"id\":\"b\"}\n{\"id\":\"c\"}";
+        for gz in [false, true] {
+            let (res, ids, _, _) = replay(data, gz, serde_json::json!({})).await;
+            res.unwrap();
+            assert_eq!(ids, ["a", "b", "c"], "gz={gz}");
+        }
+    }
+
+    #[tokio::test]
+    async fn malformed_line_fails_with_its_number() {
+        let (res, _, _, _) = replay(b"{\"id\":\"a\"}\n{oops\n", false, serde_json::json!({})).await;
+        let err = res.unwrap_err();
+        assert!(err.to_string().contains("in.jsonl:2:"), "{err}");
+        assert!(err.to_string().contains("on_error: skip"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn skip_counts_and_copies_bad_lines_aside() {
+        let (res, ids, skipped, side) = replay(
+            b"{\"id\":\"a\"}\n{oops\n{\"id\":\"b\"}\n",
+            false,
+            serde_json::json!({"on_error": "skip"}),
+        )
+        .await;
+        res.unwrap();
+        assert_eq!(ids, ["a", "b"]);
+        assert_eq!(skipped, 1);
+        assert_eq!(std::fs::read_to_string(side).unwrap(), "{oops\n");
+    }
+}

@@ -1,0 +1,245 @@
+//! The [`Sink`] trait: where records go, and the file plumbing every file
+//! sink shares.
+//!
+//! A sink's life is explicit, like arrow's `ArrowWriter`: it is *opened* by
+//! its config ([`crate::registry::SinkConfig::open`]), receives batches
+//! through [`Sink::write`], and is *finished* by [`Sink::finish`], which
+//! consumes it. A sink dropped without `finish` (the run failed or was
+//! interrupted) leaves nothing at its output path: file sinks write into an
+//! [`AtomicFile`] that only `commit` moves into place.
+//!
+//! Sinks are synchronous: the runner gives each one its own blocking thread
+//! and a bounded queue, so a slow format never stalls the others.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::record::{COLUMNS, JobRecord, column_index};
+
+/// What a sink reports when it finishes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SinkReport {
+    /// Rows written.
+    pub rows: u64,
+    /// Bytes in the final output, when it is a file.
+    pub bytes: Option<u64>,
+    /// Warnings worth showing in the summary (truncated cells, ...).
+    pub warnings: Vec<String>,
+}
+
+/// An output for records.
+pub trait Sink: Send {
+    /// Writes one batch.
+    ///
+    /// # Errors
+    /// An [`ErrorKind::Sink`] or [`ErrorKind::Io`] error; the run then stops
+    /// and the sink is dropped without finishing.
+    fn write(&mut self, batch: &[JobRecord]) -> Result<()>;
+
+    /// Flushes everything and moves the output into place.
+    ///
+    /// # Errors
+    /// When the last write, the flush or the rename fails; nothing is left at
+    /// the output path then.
+    fn finish(self: Box<Self>) -> Result<SinkReport>;
+}
+
+/// What a sink receives when it is opened.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SinkContext {
+    /// The directory relative paths are resolved against (the spec's).
+    pub base_dir: PathBuf,
+}
+
+impl SinkContext {
+    /// A context resolving relative paths against `base_dir`.
+    pub fn new(base_dir: impl Into<PathBuf>) -> Self {
+        SinkContext {
+            base_dir: base_dir.into(),
+        }
+    }
+
+    /// `path` resolved against the base directory.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+}
+
+/// Chooses the columns a sink writes: `columns` when the spec lists them
+/// (in that order), otherwise every column, leaving out `raw` unless
+/// `include_raw`.
+///
+/// # Errors
+/// A config error naming the unknown column and listing the known ones.
+pub fn select_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
+    match columns {
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                column_index(n).ok_or_else(|| {
+                    let known: Vec<_> = COLUMNS.iter().map(|c| c.name).collect();
+                    Error::config(format!(
+                        "unknown column `{n}` in `columns`; known columns: {}",
+                        known.join(", ")
+                    ))
+                })
+            })
+            .collect(),
+        None => Ok((0..COLUMNS.len())
+            .filter(|&i| include_raw || COLUMNS[i].name != "raw")
+            .collect()),
+    }
+}
+
+/// A file written under a temporary name in the destination's directory and
+/// renamed over the destination only by [`AtomicFile::commit`].
+///
+/// Dropped without `commit`, it deletes the temporary file: a failed run
+/// never leaves a half-written output, and an existing output stays as it
+/// was.
+pub struct AtomicFile {
+    tmp: NamedTempFile,
+    path: PathBuf,
+}
+
+impl AtomicFile {
+    /// Creates the parent directories and a temporary file beside `path`.
+    ///
+    /// # Errors
+    /// When the directory cannot be created or written to.
+    pub fn create(path: &Path) -> Result<Self> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create the directory", &dir, e))?;
+        if path.is_dir() {
+            return Err(Error::new(
+                ErrorKind::Io,
+                format!(
+                    "the output path `{}` is a directory; give a file name such as `{}/offres.csv`",
+                    path.display(),
+                    path.display()
+                ),
+            ));
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
+        Ok(AtomicFile {
+            tmp,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The temporary file, for writers that want a `File`.
+    pub fn file(&mut self) -> &mut File {
+        self.tmp.as_file_mut()
+    }
+
+    /// Flushes to disk and renames the file over its destination.
+    /// Returns the file's size in bytes.
+    ///
+    /// # Errors
+    /// When syncing or renaming fails; the temporary file is removed.
+    pub fn commit(self) -> Result<u64> {
+        let AtomicFile { tmp, path } = self;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io("flush", &path, e))?;
+        let bytes = tmp
+            .as_file()
+            .metadata()
+            .map_err(|e| Error::io("read the size of", &path, e))?
+            .len();
+        tmp.persist(&path)
+            .map_err(|e| Error::io("move the finished output to", &path, e.error))?;
+        Ok(bytes)
+    }
+}
+
+impl fmt::Debug for AtomicFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AtomicFile")
+            .field("path", &self.path)
+            .field("tmp", &self.tmp.path())
+            .finish()
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tmp.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.tmp.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.tmp.flush()
+    }
+}
+
+impl Seek for AtomicFile {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.tmp.seek(pos)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_moves_into_place_and_drop_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/out.csv");
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"a,b\n").unwrap();
+        assert!(!path.exists(), "nothing at the path before commit");
+        assert_eq!(f.commit().unwrap(), 4);
+        assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
+
+        let mut g = AtomicFile::create(&path).unwrap();
+        g.write_all(b"half").unwrap();
+        drop(g);
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            b"a,b\n",
+            "old output untouched"
+        );
+        let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
+        assert_eq!(leftovers, 1, "temporary file removed");
+    }
+
+    #[test]
+    fn select_columns_rejects_unknown_names() {
+        let err = select_columns(Some(&["title".into(), "titel".into()]), false).unwrap_err();
+        assert!(err.to_string().contains("`titel`"), "{err}");
+        assert!(err.to_string().contains("source_id"), "{err}");
+        let all = select_columns(None, true).unwrap();
+        assert_eq!(all.len(), COLUMNS.len());
+        let no_raw = select_columns(None, false).unwrap();
+        assert_eq!(no_raw.len(), COLUMNS.len() - 1);
+    }
+}

@@ -1,0 +1,328 @@
+//! The [`Source`] trait: where records come from.
+//!
+//! A source runs once per job. It pushes batches of normalized records into
+//! its [`SourceContext`], which applies the run's limit, drops offers already
+//! seen (same `source` and `source_id`) and applies backpressure: `emit`
+//! waits while the sinks are busy, so memory stays bounded whatever the size
+//! of the harvest.
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::record::{Batch, JobRecord};
+
+/// How a source handles filters in the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterSupport {
+    /// The board filters server-side with its own parameters.
+    Server,
+    /// The board cannot filter; the core filters after fetching.
+    Client,
+    /// The source takes no filters.
+    None,
+}
+
+/// What a source can do, declared up front and read by the runner, the
+/// `connectors` command and the conformance tests.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Whether the source talks to the network.
+    pub network: bool,
+    /// How it authenticates, in one line (`"none"` for none).
+    pub auth: &'static str,
+    /// How filters are honoured.
+    pub filters: FilterSupport,
+    /// The largest page the board serves, if it pages.
+    pub page_size: Option<u32>,
+    /// How many results one query can reach at most, if the board caps it.
+    pub result_window: Option<u64>,
+    /// Whether the source can ask for a creation-date window.
+    pub date_window: bool,
+}
+
+impl Capabilities {
+    /// Capabilities of a source that reads local files and takes no filter.
+    pub const fn local() -> Self {
+        Capabilities {
+            network: false,
+            auth: "none",
+            filters: FilterSupport::None,
+            page_size: None,
+            result_window: None,
+            date_window: false,
+        }
+    }
+
+    /// Capabilities of a network source with the given auth description.
+    pub const fn network(auth: &'static str, filters: FilterSupport) -> Self {
+        Capabilities {
+            network: true,
+            auth,
+            filters,
+            page_size: None,
+            result_window: None,
+            date_window: false,
+        }
+    }
+
+    /// Sets the page size.
+    pub const fn with_page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Sets the result window.
+    pub const fn with_result_window(mut self, window: u64) -> Self {
+        self.result_window = Some(window);
+        self
+    }
+
+    /// Declares creation-date windows.
+    pub const fn with_date_window(mut self) -> Self {
+        self.date_window = true;
+        self
+    }
+}
+
+/// Counters of one source's run, updated as it goes and read by the progress
+/// bar and the closing summary.
+#[derive(Debug, Default)]
+pub struct SourceStats {
+    /// Unique records emitted.
+    pub offers: AtomicU64,
+    /// Records dropped because the same offer was already emitted.
+    pub duplicates: AtomicU64,
+    /// Records or input lines skipped as malformed.
+    pub skipped: AtomicU64,
+    /// HTTP requests sent (retries included).
+    pub requests: AtomicU64,
+    /// Requests retried after a temporary failure.
+    pub retries: AtomicU64,
+    /// Answers that were HTTP 429.
+    pub rate_limited: AtomicU64,
+    /// Access tokens fetched.
+    pub tokens: AtomicU64,
+    total: AtomicU64,
+}
+
+impl SourceStats {
+    const UNKNOWN: u64 = u64::MAX;
+
+    /// Fresh counters with an unknown total.
+    pub fn new() -> Self {
+        let stats = SourceStats::default();
+        stats.total.store(Self::UNKNOWN, Ordering::Relaxed);
+        stats
+    }
+
+    /// Records the total the board reports for the query.
+    pub fn set_total(&self, total: u64) {
+        self.total.store(total, Ordering::Relaxed);
+    }
+
+    /// The total the board reported, if known.
+    pub fn total(&self) -> Option<u64> {
+        match self.total.load(Ordering::Relaxed) {
+            Self::UNKNOWN => None,
+            t => Some(t),
+        }
+    }
+
+    /// Reads a counter.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+
+    /// Adds one to a counter.
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// The set of `(source, source_id)` keys already emitted in a run, shared by
+/// every source so that an offer appears once in the output.
+#[derive(Debug, Default)]
+pub struct Seen(Mutex<HashSet<u64>>);
+
+impl Seen {
+    fn key(record: &JobRecord) -> u64 {
+        let mut h = DefaultHasher::new();
+        record.source.hash(&mut h);
+        record.source_id.hash(&mut h);
+        h.finish()
+    }
+
+    /// Keeps the records not seen before and remembers them.
+    fn retain_new(&self, records: &mut Vec<JobRecord>) -> usize {
+        let before = records.len();
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        records.retain(|r| seen.insert(Self::key(r)));
+        before - records.len()
+    }
+}
+
+/// Whether a source should go on after an `emit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep going.
+    Continue,
+    /// The run's limit is reached, or the run is over: stop fetching.
+    Stop,
+}
+
+/// What a source receives to run: its name, its counters and the channel to
+/// the sinks. Cheap to clone, so concurrent tasks of one source share it.
+#[derive(Debug, Clone)]
+pub struct SourceContext {
+    name: Arc<str>,
+    tx: mpsc::Sender<Batch>,
+    stats: Arc<SourceStats>,
+    seen: Arc<Seen>,
+    limit: Option<u64>,
+}
+
+impl SourceContext {
+    /// A context; the runner builds these.
+    pub fn new(
+        name: impl Into<Arc<str>>,
+        tx: mpsc::Sender<Batch>,
+        stats: Arc<SourceStats>,
+        seen: Arc<Seen>,
+        limit: Option<u64>,
+    ) -> Self {
+        SourceContext {
+            name: name.into(),
+            tx,
+            stats,
+            seen,
+            limit,
+        }
+    }
+
+    /// The source's name in the spec (its `name`, or its `type`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The source's counters.
+    pub fn stats(&self) -> &Arc<SourceStats> {
+        &self.stats
+    }
+
+    /// How many more records the run wants from this source, if limited.
+    pub fn remaining(&self) -> Option<u64> {
+        self.limit
+            .map(|l| l.saturating_sub(SourceStats::get(&self.stats.offers)))
+    }
+
+    /// Sends records on to the sinks, waiting while they are busy.
+    ///
+    /// Drops offers already emitted in this run and trims the batch to the
+    /// run's limit.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Cancelled`] when the sinks have stopped (the run failed
+    /// or was interrupted).
+    pub async fn emit(&self, mut records: Vec<JobRecord>) -> Result<Flow> {
+        let dropped = self.seen.retain_new(&mut records);
+        self.stats
+            .duplicates
+            .fetch_add(dropped as u64, Ordering::Relaxed);
+        if let Some(remaining) = self.remaining() {
+            records.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
+        }
+        let n = records.len() as u64;
+        if n > 0 {
+            self.tx.send(Arc::new(records)).await.map_err(|_| {
+                Error::new(
+                    ErrorKind::Cancelled,
+                    "the run stopped before this source finished",
+                )
+            })?;
+            self.stats.offers.fetch_add(n, Ordering::Relaxed);
+        }
+        Ok(match self.remaining() {
+            Some(0) => Flow::Stop,
+            _ => Flow::Continue,
+        })
+    }
+}
+
+/// A source of job records: a board's API, or a local replay file.
+///
+/// Implementations are built from their typed config by the registry (see
+/// [`crate::registry::SourceConfig`]); building does no I/O, running does.
+#[async_trait]
+pub trait Source: Send + std::fmt::Debug {
+    /// What the source can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Fetches every record and emits them in batches through `cx`.
+    ///
+    /// Returns when the source is exhausted or `emit` answered
+    /// [`Flow::Stop`].
+    ///
+    /// # Errors
+    /// Any failure that stops the harvest, already worded for the user.
+    async fn run(self: Box<Self>, cx: SourceContext) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(limit: Option<u64>) -> (SourceContext, mpsc::Receiver<Batch>) {
+        let (tx, rx) = mpsc::channel(8);
+        let cx = SourceContext::new("t", tx, Arc::new(SourceStats::new()), Arc::default(), limit);
+        (cx, rx)
+    }
+
+    #[tokio::test]
+    async fn emit_drops_duplicates_and_honours_limit() {
+        let (cx, mut rx) = ctx(Some(3));
+        let recs = |ids: &[&str]| {
+            ids.iter()
+                .map(|i| JobRecord::new("s", *i))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cx.emit(recs(&["a", "b", "a"])).await.unwrap(),
+            Flow::Continue
+        );
+        assert_eq!(cx.emit(recs(&["b", "c", "d"])).await.unwrap(), Flow::Stop);
+        let first = rx.recv().await.unwrap();
+        let second = rx.recv().await.unwrap();
+        let ids: Vec<_> = first
+            .iter()
+            .chain(second.iter())
+            .map(|r| r.source_id.as_str())
+            .collect();
+        assert_eq!(ids, ["a", "b", "c"]);
+        assert_eq!(SourceStats::get(&cx.stats().duplicates), 2);
+        assert_eq!(SourceStats::get(&cx.stats().offers), 3);
+    }
+
+    #[tokio::test]
+    async fn same_id_from_another_source_is_kept() {
+        let (cx, mut rx) = ctx(None);
+        cx.emit(vec![JobRecord::new("a", "1"), JobRecord::new("b", "1")])
+            .await
+            .unwrap();
+        assert_eq!(rx.recv().await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn emit_fails_once_the_sinks_are_gone() {
+        let (cx, rx) = ctx(None);
+        drop(rx);
+        let err = cx.emit(vec![JobRecord::new("a", "1")]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Cancelled);
+    }
+}

@@ -1,0 +1,1 @@
+//! Parquet sink for jobharvest.

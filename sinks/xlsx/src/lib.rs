@@ -1,0 +1,1 @@
+//! Excel (XLSX) sink for jobharvest.
