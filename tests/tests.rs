@@ -1,1 +1,10 @@
-//! Integration tests that drive the `jobharvest` binary.
+//! Integration tests that drive the `jobharvest` binary, as a user would.
+//!
+//! One test binary (ripgrep's layout): each module covers one area, and
+//! every HTTP answer comes from a stand-in started on 127.0.0.1.
+
+mod bad_input;
+mod configs;
+mod demo;
+mod france_travail;
+mod support;

@@ -1,1 +1,58 @@
-fn main() {}
+//! `jobharvest`: harvest job offers from job-board APIs into files.
+//!
+//! The binary wires the registry (every connector and sink crate, one line
+//! each in [`plugins`]), parses the command line, and turns library errors
+//! into one-paragraph messages and exit codes.
+
+mod cli;
+mod commands;
+mod logging;
+mod plugins;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use jobharvest_core::{Error, ErrorKind};
+
+/// Exit codes, documented in the README.
+mod exit {
+    /// A run or command failed.
+    pub const FAILURE: u8 = 1;
+    /// The spec or the command line is wrong.
+    pub const CONFIG: u8 = 2;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let progress = logging::init(args.verbose, args.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(commands::dispatch(args, progress)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            report_error(&err);
+            ExitCode::from(match err.kind() {
+                ErrorKind::Config => exit::CONFIG,
+                ErrorKind::Cancelled => exit::INTERRUPTED,
+                _ => exit::FAILURE,
+            })
+        }
+    }
+}
+
+/// Prints an error as one paragraph on stderr: kind, message, context.
+fn report_error(err: &Error) {
+    eprintln!("error ({}): {}", err.kind().as_str(), err.message());
+    for (key, value) in err.context() {
+        if *key != "key" {
+            eprintln!("  {key}: {value}");
+        }
+    }
+}

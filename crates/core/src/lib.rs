@@ -20,6 +20,8 @@ pub mod secret;
 pub mod sink;
 pub mod source;
 pub mod spec;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
 pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};

@@ -144,6 +144,20 @@ pub struct PreparedSink {
 }
 
 impl PreparedSink {
+    /// A prepared sink from its type, target and opening function; the
+    /// registry builds these from configs, embedders may build their own.
+    pub fn new(
+        type_name: &'static str,
+        target: impl Into<String>,
+        open: impl FnOnce(&SinkContext) -> Result<Box<dyn Sink>> + Send + 'static,
+    ) -> Self {
+        PreparedSink {
+            type_name,
+            target: target.into(),
+            open: Box::new(open),
+        }
+    }
+
     /// Opens the sink.
     ///
     /// # Errors

@@ -1,1 +1,336 @@
-//! TODO
+//! Loading a job spec: YAML or TOML, `${VAR}` references, `.env` files.
+//!
+//! A spec goes through two types, as ripgrep's flags do: [`RawSpec`] is
+//! what the file says (sources and sinks as untyped maps), and
+//! [`crate::runner::Job`] is what the registry built from it. Loading does
+//! no network I/O, so `jobharvest validate` is safe anywhere.
+//!
+//! Order of work: read `.env` files (the spec's folder, then the working
+//! folder; variables already set win), parse the file with figment (format
+//! from the extension), replace every `${VAR}` (or `${VAR:-default}`) in a
+//! string value from the environment, then check the top-level keys.
+
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Format, Toml, Yaml};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::registry::{BuiltSource, PreparedSink, Registry, from_value};
+
+/// What a spec file says, before any type is resolved.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpec {
+    /// The sources, each a map with a `type` key.
+    pub sources: Vec<Value>,
+    /// The sinks, each a map with a `type` key.
+    #[serde(default)]
+    pub sinks: Vec<Value>,
+}
+
+/// A spec read from disk.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The spec's path.
+    pub path: PathBuf,
+    /// The folder relative paths in the spec are resolved against.
+    pub base_dir: PathBuf,
+    /// The parsed content, `${VAR}` already replaced.
+    pub raw: RawSpec,
+}
+
+/// The file formats a spec can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format_ {
+    Yaml,
+    Toml,
+}
+
+fn format_of(path: &Path) -> Result<Format_> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("yaml" | "yml") => Ok(Format_::Yaml),
+        Some("toml") => Ok(Format_::Toml),
+        _ => Err(Error::config(format!(
+            "cannot tell the format of the spec `{}`: name it `.yaml`, `.yml` or `.toml`",
+            path.display()
+        ))),
+    }
+}
+
+/// Reads `.env` files next to the spec and in the working folder, without
+/// overriding variables that are already set.
+fn load_dotenv(spec_dir: &Path) {
+    let mut seen = Vec::new();
+    for dir in [Some(spec_dir.to_path_buf()), std::env::current_dir().ok()]
+        .into_iter()
+        .flatten()
+    {
+        let file = dir.join(".env");
+        let canon = file.canonicalize().unwrap_or(file.clone());
+        if seen.contains(&canon) || !file.is_file() {
+            continue;
+        }
+        match dotenvy::from_path(&file) {
+            Ok(()) => tracing::debug!(path = %file.display(), "Loaded environment file."),
+            Err(e) => tracing::warn!(path = %file.display(), error = %e, "Could not read environment file."),
+        }
+        seen.push(canon);
+    }
+}
+
+/// Loads and checks the top level of a spec file.
+///
+/// # Errors
+/// A missing or unreadable file, a syntax error (with its line), an unset
+/// `${VAR}`, or an unknown top-level key; each message names the fix.
+pub fn load(path: &Path) -> Result<LoadedSpec> {
+    let format = format_of(path)?;
+    if !path.is_file() {
+        return Err(Error::config(format!(
+            "the spec `{}` does not exist; check the path (see config/demo.yaml for an example)",
+            path.display()
+        )));
+    }
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    load_dotenv(&base_dir);
+    let figment = match format {
+        Format_::Yaml => Figment::from(Yaml::file_exact(path)),
+        Format_::Toml => Figment::from(Toml::file_exact(path)),
+    };
+    let mut value: Value = figment.extract().map_err(|e| {
+        Error::config(format!(
+            "cannot parse the spec `{}`: {}",
+            path.display(),
+            e.to_string().replace('\n', " ")
+        ))
+    })?;
+    interpolate(&mut value, &mut String::new(), &|name| std::env::var(name).ok())?;
+    if !value.is_object() {
+        return Err(Error::config(format!(
+            "the spec `{}` must be a map with `sources` and `sinks`",
+            path.display()
+        )));
+    }
+    let raw: RawSpec = from_value(value, "spec").map_err(|e| {
+        Error::config(
+            e.message()
+                .trim_start_matches("spec.")
+                .trim_start_matches("spec: ")
+                .to_string(),
+        )
+    })?;
+    if raw.sources.is_empty() {
+        return Err(Error::config(
+            "`sources` is empty: list at least one source, e.g. `- type: france_travail`",
+        ));
+    }
+    Ok(LoadedSpec {
+        path: path.to_path_buf(),
+        base_dir,
+        raw,
+    })
+}
+
+impl LoadedSpec {
+    /// Builds every source through the registry (no I/O).
+    ///
+    /// # Errors
+    /// The first invalid source, its position named.
+    pub fn build_sources(&self, registry: &Registry) -> Result<Vec<BuiltSource>> {
+        let sources: Vec<BuiltSource> = self
+            .raw
+            .sources
+            .iter()
+            .enumerate()
+            .map(|(i, v)| registry.build_source(v.clone(), &format!("sources[{i}]"), &self.base_dir))
+            .collect::<Result<_>>()?;
+        let mut names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(Error::config(format!(
+                "two sources are named `{}`; give each a distinct `name`",
+                w[0]
+            )));
+        }
+        Ok(sources)
+    }
+
+    /// Parses and checks every sink through the registry (no I/O).
+    ///
+    /// # Errors
+    /// No sink at all, or the first invalid sink, its position named.
+    pub fn prepare_sinks(&self, registry: &Registry) -> Result<Vec<PreparedSink>> {
+        if self.raw.sinks.is_empty() {
+            return Err(Error::config(
+                "no sink: add a `sinks:` list to the spec (e.g. `- { type: csv, path: out/offres.csv }`) or pass `-o PATH`",
+            ));
+        }
+        self.raw
+            .sinks
+            .iter()
+            .enumerate()
+            .map(|(i, v)| registry.prepare_sink(v.clone(), &format!("sinks[{i}]")))
+            .collect()
+    }
+}
+
+/// Replaces `${VAR}` and `${VAR:-default}` in every string of `value`;
+/// `$${` stands for a literal `${`.
+fn interpolate(
+    value: &mut Value,
+    path: &mut String,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
+    match value {
+        Value::String(s) if s.contains('$') => {
+            *s = substitute(s, env).map_err(|var| {
+                Error::config(format!(
+                    "{path}: environment variable `{var}` is not set; set it, or add `{var}=...` to a `.env` file next to the spec"
+                ))
+                .with_context("key", path.clone())
+            })?;
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                interpolate(item, path, env)?;
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(k);
+                interpolate(v, path, env)?;
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Substitutes references in one string; the error is the unset variable.
+fn substitute(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("$${") {
+            out.push_str("${");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("${") {
+            let Some(end) = after.find('}') else {
+                out.push_str(tail);
+                return Ok(out);
+            };
+            let inner = &after[..end];
+            let (name, default) = match inner.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (inner, None),
+            };
+            match env(name).filter(|v| !v.is_empty()).or(default.map(str::to_string)) {
+                Some(v) => out.push_str(&v),
+                None => return Err(name.to_string()),
+            }
+            rest = &after[end + 1..];
+        } else {
+            out.push('$');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "FT_CLIENT_ID" => Some("abc".into()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn substitutes_references_defaults_and_escapes() {
+        assert_eq!(substitute("id=${FT_CLIENT_ID}!", &env).unwrap(), "id=abc!");
+        assert_eq!(substitute("${NOPE:-fallback}", &env).unwrap(), "fallback");
+        assert_eq!(substitute("${EMPTY:-x}", &env).unwrap(), "x");
+        assert_eq!(substitute("cost $5 and $${LIT}", &env).unwrap(), "cost $5 and ${LIT}");
+        assert_eq!(substitute("${NOPE}", &env).unwrap_err(), "NOPE");
+    }
+
+    #[test]
+    fn unset_variable_names_the_key_path() {
+        let mut v = json!({"sources": [{"type": "x", "client_secret": "${FT_SECRET_X}"}]});
+        let err = interpolate(&mut v, &mut String::new(), &env).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("sources[0].client_secret: environment variable `FT_SECRET_X`"), "{msg}");
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn yaml_and_toml_load_the_same_spec() {
+        let dir = tempfile::tempdir().unwrap();
+        let y = write(
+            dir.path(),
+            "a.yaml",
+            "sources:\n  - type: replay\n    params: { departement: 78 }\nsinks:\n  - { type: csv, path: out.csv }\n",
+        );
+        let t = write(
+            dir.path(),
+            "a.toml",
+            "[[sources]]\ntype = \"replay\"\nparams = { departement = 78 }\n[[sinks]]\ntype = \"csv\"\npath = \"out.csv\"\n",
+        );
+        let (a, b) = (load(&y).unwrap(), load(&t).unwrap());
+        assert_eq!(a.raw.sources, b.raw.sources);
+        assert_eq!(a.raw.sinks, b.raw.sinks);
+        assert_eq!(a.raw.sources[0]["params"]["departement"], json!(78));
+    }
+
+    #[test]
+    fn unknown_top_level_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "a.yaml", "sources: [{type: replay}]\nsinkz: []\n");
+        let err = load(&p).unwrap_err();
+        assert!(err.to_string().contains("sinkz"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_and_missing_file_are_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "a.yaml", "sources: [\n");
+        assert!(load(&p).unwrap_err().to_string().contains("cannot parse the spec"));
+        let err = load(&dir.path().join("nope.yaml")).unwrap_err();
+        assert!(err.to_string().contains("does not exist"), "{err}");
+        let err = load(&dir.path().join("job.json")).unwrap_err();
+        assert!(err.to_string().contains(".toml"), "{err}");
+    }
+}

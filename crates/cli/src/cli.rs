@@ -1,0 +1,56 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Harvest job offers from job-board APIs into CSV, Excel and Parquet.
+#[derive(Debug, Parser)]
+#[command(
+    name = "jobharvest",
+    version,
+    after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml -o out/offres.parquet --limit 300\n  jobharvest validate job.toml\n  jobharvest connectors"
+)]
+pub struct Cli {
+    /// More logs (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr, no progress bar.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a job spec: fetch from its sources, write to its sinks.
+    #[command(after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml --sink csv:out/a.txt -o out/a.parquet\n  jobharvest run job.yaml --limit 150")]
+    Run(RunArgs),
+    /// Check a job spec without touching the network or writing anything.
+    Validate {
+        /// The job spec (.yaml, .yml or .toml).
+        spec: PathBuf,
+    },
+    /// List the source and sink types this binary knows.
+    Connectors,
+}
+
+/// Options of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job spec (.yaml, .yml or .toml).
+    pub spec: PathBuf,
+    /// Write to this sink instead of the spec's (TYPE:PATH, repeatable).
+    #[arg(long = "sink", value_name = "TYPE:PATH")]
+    pub sinks: Vec<String>,
+    /// Write to this file instead of the spec's sinks; the format comes from
+    /// the extension (repeatable).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub outputs: Vec<PathBuf>,
+    /// Fetch at most this many offers per source.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}

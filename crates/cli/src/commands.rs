@@ -1,0 +1,239 @@
+//! The subcommands: `run`, `validate`, `connectors`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use jobharvest_core::registry::PreparedSink;
+use jobharvest_core::runner::{Job, RunOptions, RunReport, Runner};
+use jobharvest_core::source::SourceStats;
+use jobharvest_core::{Error, FilterSupport, Registry, Result, spec};
+use serde_json::json;
+
+use crate::cli::{Cli, Command, RunArgs};
+use crate::logging::Progress;
+use crate::plugins;
+
+/// Runs the chosen subcommand.
+pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
+    let registry = plugins::registry();
+    match cli.command {
+        Command::Run(args) => run(&registry, args, progress, cli.quiet).await,
+        Command::Validate { spec } => validate(&registry, &spec),
+        Command::Connectors => {
+            connectors(&registry);
+            Ok(())
+        }
+    }
+}
+
+/// The sinks given on the command line, replacing the spec's when any.
+fn cli_sinks(registry: &Registry, args: &RunArgs) -> Result<Vec<PreparedSink>> {
+    let mut sinks = Vec::new();
+    for (i, s) in args.sinks.iter().enumerate() {
+        let (kind, path) = s.split_once(':').filter(|(k, p)| !k.is_empty() && !p.is_empty()).ok_or_else(|| {
+            Error::config(format!(
+                "--sink `{s}`: expected TYPE:PATH, such as `csv:out/offres.csv`"
+            ))
+        })?;
+        sinks.push(registry.prepare_sink(json!({"type": kind, "path": path}), &format!("--sink[{i}]"))?);
+    }
+    for (i, path) in args.outputs.iter().enumerate() {
+        let kind = registry.sink_type_for_path(path)?;
+        let path = path.to_string_lossy();
+        sinks.push(registry.prepare_sink(json!({"type": kind, "path": path}), &format!("-o[{i}]"))?);
+    }
+    Ok(sinks)
+}
+
+fn load_job(registry: &Registry, spec_path: &Path, sink_override: Vec<PreparedSink>) -> Result<Job> {
+    let loaded = spec::load(spec_path)?;
+    let sources = loaded.build_sources(registry)?;
+    let (sinks, base_dir) = if sink_override.is_empty() {
+        (loaded.prepare_sinks(registry)?, loaded.base_dir.clone())
+    } else {
+        // Paths on the command line are relative to the working folder.
+        (sink_override, PathBuf::from("."))
+    };
+    let mut targets: Vec<_> = sinks.iter().map(|s| s.target.as_str()).collect();
+    targets.sort_unstable();
+    if let Some(w) = targets.windows(2).find(|w| w[0] == w[1]) {
+        return Err(Error::config(format!(
+            "two sinks write to `{}`; give each its own path",
+            w[0]
+        )));
+    }
+    Ok(Job {
+        sources,
+        sinks,
+        base_dir,
+    })
+}
+
+async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool) -> Result<()> {
+    if args.limit == Some(0) {
+        return Err(Error::config("--limit 0 fetches nothing; give a positive number or leave it out"));
+    }
+    let overrides = cli_sinks(registry, &args)?;
+    let job = load_job(registry, &args.spec, overrides)?;
+    tracing::info!(
+        spec = %args.spec.display(),
+        sources = job.sources.len(),
+        sinks = job.sinks.len(),
+        "Job loaded."
+    );
+    let runner = Runner::new(job, RunOptions::default().with_limit(args.limit));
+    let watcher = watch(&progress, runner.stats(), args.limit);
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::warn!("Interrupted: stopping and discarding partial outputs.");
+    };
+    let result = runner.run(interrupt).await;
+    watcher.abort();
+    let _ = progress.bars.clear();
+    let report = result?;
+    if !quiet {
+        print_summary(&report);
+    }
+    Ok(())
+}
+
+/// Draws one bar per source until the run ends.
+fn watch(
+    progress: &Progress,
+    stats: Vec<(String, Arc<SourceStats>)>,
+    limit: Option<u64>,
+) -> tokio::task::JoinHandle<()> {
+    let style = ProgressStyle::with_template(
+        "{prefix:>12} [{elapsed_precise}] {wide_bar} {pos}/{len} offers {msg}",
+    )
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let bars: Vec<(ProgressBar, Arc<SourceStats>)> = stats
+        .into_iter()
+        .map(|(name, st)| {
+            let bar = if progress.visible {
+                progress.bars.add(ProgressBar::new(0))
+            } else {
+                ProgressBar::hidden()
+            };
+            bar.set_style(style.clone());
+            bar.set_prefix(name);
+            (bar, st)
+        })
+        .collect();
+    tokio::spawn(async move {
+        loop {
+            for (bar, st) in &bars {
+                let offers = SourceStats::get(&st.offers);
+                let total = st.total().map(|t| limit.map_or(t, |l| t.min(l)));
+                bar.set_length(total.unwrap_or(offers).max(offers));
+                bar.set_position(offers);
+                bar.set_message(format!(
+                    "({} requests, {} retries)",
+                    SourceStats::get(&st.requests),
+                    SourceStats::get(&st.retries)
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    })
+}
+
+fn print_summary(report: &RunReport) {
+    let offers: u64 = report
+        .sources
+        .iter()
+        .map(|s| SourceStats::get(&s.stats.offers))
+        .sum();
+    eprintln!(
+        "Harvested {offers} offers in {:.1} s.",
+        report.elapsed.as_secs_f64()
+    );
+    for s in &report.sources {
+        let st = &s.stats;
+        let total = st
+            .total()
+            .map(|t| format!(" of {t} reported"))
+            .unwrap_or_default();
+        eprintln!(
+            "  source {} ({}): {} offers{total}, {} requests, {} retries, {} rate-limited, {} duplicates dropped, {} skipped",
+            s.name,
+            s.type_name,
+            SourceStats::get(&st.offers),
+            SourceStats::get(&st.requests),
+            SourceStats::get(&st.retries),
+            SourceStats::get(&st.rate_limited),
+            SourceStats::get(&st.duplicates),
+            SourceStats::get(&st.skipped),
+        );
+    }
+    for s in &report.sinks {
+        let size = s
+            .report
+            .bytes
+            .map(|b| format!(", {}", human_bytes(b)))
+            .unwrap_or_default();
+        eprintln!(
+            "  sink {} -> {}: {} rows{size}",
+            s.type_name, s.target, s.report.rows
+        );
+        for w in &s.report.warnings {
+            eprintln!("    warning: {w}");
+        }
+    }
+}
+
+fn human_bytes(b: u64) -> String {
+    match b {
+        b if b >= 1 << 30 => format!("{:.1} GiB", b as f64 / f64::from(1u32 << 30)),
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / f64::from(1u32 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
+
+fn validate(registry: &Registry, spec_path: &Path) -> Result<()> {
+    let job = load_job(registry, spec_path, Vec::new())?;
+    println!("{}: valid.", spec_path.display());
+    for s in &job.sources {
+        println!("  source {} ({})", s.name, s.type_name);
+    }
+    for s in &job.sinks {
+        println!("  sink {} -> {}", s.type_name, s.target);
+    }
+    Ok(())
+}
+
+fn connectors(registry: &Registry) {
+    println!("Sources (the `type` of an entry under `sources:`):");
+    for info in registry.sources() {
+        println!("  {:<16} {}", info.name, info.description);
+        if let Some(c) = info.capabilities {
+            let filters = match c.filters {
+                FilterSupport::Server => "server-side",
+                FilterSupport::Client => "client-side",
+                FilterSupport::None => "none",
+            };
+            let mut caps = vec![format!("auth: {}", c.auth), format!("filters: {filters}")];
+            if let Some(p) = c.page_size {
+                caps.push(format!("page size: {p}"));
+            }
+            if let Some(w) = c.result_window {
+                caps.push(format!("results per query: {w}"));
+            }
+            if c.date_window {
+                caps.push("date windows".into());
+            }
+            if !c.network {
+                caps.push("offline".into());
+            }
+            println!("  {:<16} {}", "", caps.join("; "));
+        }
+    }
+    println!("Sinks (the `type` of an entry under `sinks:`):");
+    for info in registry.sinks() {
+        let ext: Vec<_> = info.extensions.iter().map(|e| format!(".{e}")).collect();
+        println!("  {:<16} {} ({})", info.name, info.description, ext.join(", "));
+    }
+}

@@ -1,0 +1,144 @@
+//! The `csv` sink's options.
+
+use std::path::PathBuf;
+
+use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
+use serde::Deserialize;
+
+use crate::writer::CsvSink;
+
+/// Options of the `csv` sink.
+///
+/// ```yaml
+/// sinks:
+///   - type: csv
+///     path: out/offres.csv
+///     delimiter: ";"
+///     bom: true
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct CsvConfig {
+    /// Where to write the file (relative to the spec's directory).
+    pub path: PathBuf,
+    /// The columns to write, in this order (default: every column).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Whether to write the `raw` JSON column when `columns` is not given.
+    #[serde(default = "default_include_raw")]
+    pub include_raw: bool,
+    /// The field separator: one ASCII character such as `,`, `;` or a tab.
+    #[serde(default = "default_delimiter")]
+    pub delimiter: String,
+    /// Whether to start the file with a UTF-8 byte order mark (for Excel).
+    #[serde(default = "default_bom")]
+    pub bom: bool,
+    /// What joins the elements of list columns inside one field.
+    #[serde(default = "default_list_separator")]
+    pub list_separator: String,
+}
+
+fn default_include_raw() -> bool {
+    true
+}
+
+fn default_delimiter() -> String {
+    ",".into()
+}
+
+fn default_bom() -> bool {
+    false
+}
+
+fn default_list_separator() -> String {
+    " | ".into()
+}
+
+impl CsvConfig {
+    /// The delimiter as the byte the CSV writer wants.
+    ///
+    /// # Errors
+    /// A config error when the delimiter is not one ASCII character, or is
+    /// a quote or a line break.
+    pub fn delimiter_byte(&self) -> Result<u8> {
+        let d = &self.delimiter;
+        let mut chars = d.chars();
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            return Err(Error::config(format!(
+                "delimiter: `{d}` is not one character; use a single character such as \",\", \";\" or \"\\t\""
+            ))
+            .with_context("key", "delimiter"));
+        };
+        if !c.is_ascii() {
+            return Err(Error::config(format!(
+                "delimiter: `{d}` is not an ASCII character; use a single ASCII character such as \",\", \";\" or \"\\t\""
+            ))
+            .with_context("key", "delimiter"));
+        }
+        if matches!(c, '"' | '\r' | '\n') {
+            return Err(Error::config(format!(
+                "delimiter: {c:?} cannot separate fields (it quotes or ends records); use \",\", \";\" or \"\\t\""
+            ))
+            .with_context("key", "delimiter"));
+        }
+        Ok(c as u8)
+    }
+
+    /// The columns to write, as indices into [`jobharvest_core::COLUMNS`].
+    ///
+    /// # Errors
+    /// A config error naming an unknown or repeated column.
+    pub fn column_indices(&self) -> Result<Vec<usize>> {
+        checked_columns(self.columns.as_deref(), self.include_raw)
+    }
+}
+
+/// [`select_columns`], also refusing an empty list and repeated names.
+fn checked_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
+    if columns.is_some_and(<[String]>::is_empty) {
+        return Err(Error::config(
+            "columns: the list is empty; list at least one column, or remove `columns` to write them all",
+        ));
+    }
+    let indices = select_columns(columns, include_raw)?;
+    for (i, c) in indices.iter().enumerate() {
+        if indices[..i].contains(c) {
+            let name = jobharvest_core::COLUMNS[*c].name;
+            return Err(Error::config(format!(
+                "columns: `{name}` is listed twice; list each column once"
+            )));
+        }
+    }
+    Ok(indices)
+}
+
+impl SinkConfig for CsvConfig {
+    const TYPE: &'static str = crate::TYPE;
+    const DESCRIPTION: &'static str = "CSV file (RFC 4180, UTF-8, optional BOM and delimiter)";
+    const EXTENSIONS: &'static [&'static str] = &["csv"];
+
+    fn target(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.path.as_os_str().is_empty() {
+            return Err(Error::config(
+                "path: empty; give the file to write, such as `out/offres.csv`",
+            ));
+        }
+        self.delimiter_byte()?;
+        if self.list_separator.is_empty() {
+            return Err(Error::config(
+                "list_separator: empty, so list elements would run together; use \" | \" or \", \"",
+            ));
+        }
+        self.column_indices()?;
+        Ok(())
+    }
+
+    fn open(self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+        Ok(Box::new(CsvSink::create(&self, cx)?))
+    }
+}

@@ -1,0 +1,156 @@
+//! The `xlsx` sink's options.
+
+use std::path::PathBuf;
+
+use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
+use serde::Deserialize;
+
+use crate::writer::XlsxSink;
+
+/// The most data rows an Excel sheet holds (1,048,576 rows, less the
+/// header).
+pub const MAX_ROWS_PER_SHEET: u32 = 1_048_575;
+
+/// The longest sheet name accepted, leaving room in Excel's 31 characters
+/// for the `_N` suffix of later sheets.
+const MAX_SHEET_NAME_CHARS: usize = 24;
+
+/// Options of the `xlsx` sink.
+///
+/// ```yaml
+/// sinks:
+///   - type: xlsx
+///     path: out/offres.xlsx
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct XlsxConfig {
+    /// Where to write the file (relative to the spec's directory).
+    pub path: PathBuf,
+    /// The columns to write, in this order (default: every column).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Whether to write the `raw` JSON column when `columns` is not given.
+    /// Off by default: it is the widest column and doubles the save time.
+    #[serde(default = "default_include_raw")]
+    pub include_raw: bool,
+    /// What joins the elements of list columns inside one cell. With a line
+    /// break (`"\n"`), list cells wrap so each element shows on its own line.
+    #[serde(default = "default_list_separator")]
+    pub list_separator: String,
+    /// Data rows per sheet before continuing on a new sheet; at most
+    /// 1,048,575 (Excel's limit, less the header row).
+    #[serde(default = "default_max_rows_per_sheet")]
+    pub max_rows_per_sheet: u32,
+    /// The name of the first sheet; later ones get `_2`, `_3`, ...
+    #[serde(default = "default_sheet_name")]
+    pub sheet_name: String,
+    /// The zip (deflate) level, from 1 (fastest) to 9 (smallest file).
+    #[serde(default = "default_compression_level")]
+    pub compression_level: u8,
+}
+
+fn default_include_raw() -> bool {
+    false
+}
+
+fn default_list_separator() -> String {
+    " | ".into()
+}
+
+fn default_max_rows_per_sheet() -> u32 {
+    MAX_ROWS_PER_SHEET
+}
+
+fn default_sheet_name() -> String {
+    "offers".into()
+}
+
+fn default_compression_level() -> u8 {
+    1
+}
+
+impl XlsxConfig {
+    /// The columns to write, as indices into [`jobharvest_core::COLUMNS`].
+    ///
+    /// # Errors
+    /// A config error naming an unknown or repeated column.
+    pub fn column_indices(&self) -> Result<Vec<usize>> {
+        checked_columns(self.columns.as_deref(), self.include_raw)
+    }
+}
+
+/// [`select_columns`], also refusing an empty list and repeated names.
+fn checked_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
+    if columns.is_some_and(<[String]>::is_empty) {
+        return Err(Error::config(
+            "columns: the list is empty; list at least one column, or remove `columns` to write them all",
+        ));
+    }
+    let indices = select_columns(columns, include_raw)?;
+    for (i, c) in indices.iter().enumerate() {
+        if indices[..i].contains(c) {
+            let name = jobharvest_core::COLUMNS[*c].name;
+            return Err(Error::config(format!(
+                "columns: `{name}` is listed twice; list each column once"
+            )));
+        }
+    }
+    Ok(indices)
+}
+
+impl SinkConfig for XlsxConfig {
+    const TYPE: &'static str = crate::TYPE;
+    const DESCRIPTION: &'static str =
+        "Excel workbook (typed cells, frozen and filtered header, new sheet past 1,048,575 rows)";
+    const EXTENSIONS: &'static [&'static str] = &["xlsx"];
+
+    fn target(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.path.as_os_str().is_empty() {
+            return Err(Error::config(
+                "path: empty; give the file to write, such as `out/offres.xlsx`",
+            ));
+        }
+        if self.list_separator.is_empty() {
+            return Err(Error::config(
+                "list_separator: empty, so list elements would run together; use \" | \" or \"\\n\"",
+            ));
+        }
+        if !(1..=MAX_ROWS_PER_SHEET).contains(&self.max_rows_per_sheet) {
+            return Err(Error::config(format!(
+                "max_rows_per_sheet: {} is out of range; use a number from 1 to {MAX_ROWS_PER_SHEET} (Excel's limit)",
+                self.max_rows_per_sheet
+            )));
+        }
+        if !(1..=9).contains(&self.compression_level) {
+            return Err(Error::config(format!(
+                "compression_level: {} is out of range; use 1 (fastest, the default) to 9 (smallest)",
+                self.compression_level
+            )));
+        }
+        let name = &self.sheet_name;
+        let bad = |c: char| matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\');
+        if name.is_empty()
+            || name.chars().count() > MAX_SHEET_NAME_CHARS
+            || name.chars().any(bad)
+            || name.starts_with('\'')
+            || name.ends_with('\'')
+            || name.eq_ignore_ascii_case("history")
+        {
+            return Err(Error::config(format!(
+                "sheet_name: `{name}` is not a usable sheet name; use 1 to {MAX_SHEET_NAME_CHARS} characters, none of [ ] : * ? / \\, not starting or ending with ', such as `offers`"
+            )));
+        }
+        self.column_indices()?;
+        Ok(())
+    }
+
+    fn open(self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+        Ok(Box::new(XlsxSink::create(&self, cx)?))
+    }
+}
