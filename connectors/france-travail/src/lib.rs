@@ -1,1 +1,38 @@
-//! France Travail Offres d'emploi v2 connector for jobharvest.
+//! France Travail "Offres d'emploi v2" connector for jobharvest.
+//!
+//! It harvests job offers from France Travail's public API: one OAuth2
+//! client-credentials token (shared and renewed by the core's HTTP layer),
+//! then `GET /v2/offres/search` paged 150 offers at a time, each offer
+//! normalized into a [`jobharvest_core::JobRecord`]. Filters are the API's own
+//! parameters, passed through after checks that catch the API's known traps
+//! (dates in pairs, keyword limits, postal codes given as communes) before
+//! any request is sent.
+//!
+//! Modules, OpenDAL-style:
+//! - [`config`]: the spec's keys and how the source is built;
+//! - [`params`]: checking and writing the search parameters;
+//! - [`source`]: paging through the search;
+//! - [`normalize`] and [`salary`]: raw offer → record (also used by `replay`);
+//! - `offer`: the API's offer schema, every field optional (private).
+
+pub mod config;
+pub mod normalize;
+mod offer;
+pub mod params;
+pub mod salary;
+pub mod source;
+
+use std::sync::Arc;
+
+pub use config::FranceTravailConfig;
+pub use normalize::FranceTravailNormalizer;
+pub use source::FranceTravailSource;
+
+/// The spec's `type` for this source, and the `source` column's value.
+pub const TYPE: &str = "france_travail";
+
+/// Registers the `france_travail` source and its normalizer (for `replay`).
+pub fn register(registry: &mut jobharvest_core::Registry) {
+    registry.register_source::<FranceTravailConfig>();
+    registry.register_normalizer(TYPE, Arc::new(FranceTravailNormalizer));
+}

@@ -196,10 +196,7 @@ mod tests {
                 "Annuel de 25000.0 Euros à 30000.0 Euros sur 12.0 mois",
                 s(25000.0, 30000.0, "yearly"),
             ),
-            (
-                "Hebdomadaire de 450 Euros",
-                s(450.0, 450.0, "weekly"),
-            ),
+            ("Hebdomadaire de 450 Euros", s(450.0, 450.0, "weekly")),
             ("Journalier de 95,50 Euros", s(95.5, 95.5, "daily")),
         ];
         for (label, expected) in cases {

@@ -510,7 +510,10 @@ impl HttpClient {
                 return Err(Failure {
                     error: Error::new(
                         ErrorKind::Http,
-                        format!("{what}: the server answered {}{detail}", status_text(status)),
+                        format!(
+                            "{what}: the server answered {}{detail}",
+                            status_text(status)
+                        ),
                     )
                     .with_context("url", &url),
                     status: Some(status),
@@ -1110,7 +1113,10 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Network);
         assert!(err.is_temporary());
         assert!(err.to_string().contains("timeout"), "{err}");
-        assert!(err.to_string().contains("gave up after 2 attempts"), "{err}");
+        assert!(
+            err.to_string().contains("gave up after 2 attempts"),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -1400,7 +1406,8 @@ mod tests {
 
     #[test]
     fn urls_lose_their_query_and_user_info() {
-        let url = Url::parse("https://user:pw@api.example.com:8443/v2/search?key=SECRET#x").unwrap();
+        let url =
+            Url::parse("https://user:pw@api.example.com:8443/v2/search?key=SECRET#x").unwrap();
         assert_eq!(redact_url(&url), "https://api.example.com:8443/v2/search");
     }
 
@@ -1410,7 +1417,10 @@ mod tests {
         assert_eq!(retry_after(&h), None);
         h.insert(RETRY_AFTER, "7".parse().unwrap());
         assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
-        h.insert(RETRY_AFTER, "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap());
+        h.insert(
+            RETRY_AFTER,
+            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+        );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h), None);

@@ -140,8 +140,11 @@ pub struct PreparedSink {
     pub type_name: &'static str,
     /// Where it writes.
     pub target: String,
-    open: Box<dyn FnOnce(&SinkContext) -> Result<Box<dyn Sink>> + Send>,
+    open: OpenSinkFn,
 }
+
+/// Opens a prepared sink (the config is captured inside).
+type OpenSinkFn = Box<dyn FnOnce(&SinkContext) -> Result<Box<dyn Sink>> + Send>;
 
 impl PreparedSink {
     /// A prepared sink from its type, target and opening function; the

@@ -1,0 +1,395 @@
+//! The API's `Offre` schema as typed structs, every field optional.
+//!
+//! The OpenAPI file marks no field as required, and real answers confirm it:
+//! nested objects come absent, `{}` or partial, and list items lack fields.
+//! So every field here is an `Option` or a list that defaults to empty, and
+//! scalars are read leniently (a number where text was expected becomes
+//! text, a string holding a number becomes a number, anything unreadable
+//! becomes `None`) rather than failing the whole offer. Unknown fields are
+//! ignored; `raw` keeps them.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
+
+/// One offer (`Offre`), as far as the mapping needs it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Offer {
+    #[serde(deserialize_with = "text")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub intitule: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub date_creation: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub date_actualisation: Option<String>,
+    #[serde(deserialize_with = "object")]
+    pub lieu_travail: Option<LieuTravail>,
+    #[serde(deserialize_with = "text")]
+    pub rome_code: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub rome_libelle: Option<String>,
+    #[serde(deserialize_with = "text", alias = "appellationLibelle")]
+    pub appellationlibelle: Option<String>,
+    #[serde(deserialize_with = "object")]
+    pub entreprise: Option<Entreprise>,
+    #[serde(deserialize_with = "text")]
+    pub type_contrat: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub type_contrat_libelle: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub nature_contrat: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub experience_exige: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub experience_libelle: Option<String>,
+    #[serde(deserialize_with = "list")]
+    pub formations: Vec<Formation>,
+    #[serde(deserialize_with = "list")]
+    pub langues: Vec<Labelled>,
+    #[serde(deserialize_with = "list")]
+    pub permis: Vec<Labelled>,
+    #[serde(deserialize_with = "list")]
+    pub competences: Vec<Labelled>,
+    #[serde(deserialize_with = "list")]
+    pub qualites_professionnelles: Vec<Labelled>,
+    #[serde(deserialize_with = "object")]
+    pub salaire: Option<Salaire>,
+    #[serde(deserialize_with = "text")]
+    pub duree_travail_libelle: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub duree_travail_libelle_converti: Option<String>,
+    #[serde(deserialize_with = "boolean")]
+    pub alternance: Option<bool>,
+    #[serde(deserialize_with = "object")]
+    pub contact: Option<Contact>,
+    #[serde(deserialize_with = "object")]
+    pub agence: Option<Agence>,
+    #[serde(deserialize_with = "integer")]
+    pub nombre_postes: Option<i64>,
+    /// The offer says `accessibleTH`; the search filter is named
+    /// `accesTravailleurHandicape`.
+    #[serde(
+        rename = "accessibleTH",
+        alias = "accesTravailleurHandicape",
+        deserialize_with = "boolean"
+    )]
+    pub accessible_th: Option<bool>,
+    #[serde(deserialize_with = "text")]
+    pub qualification_libelle: Option<String>,
+    #[serde(rename = "codeNAF", deserialize_with = "text")]
+    pub code_naf: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub secteur_activite_libelle: Option<String>,
+    #[serde(deserialize_with = "object")]
+    pub origine_offre: Option<OrigineOffre>,
+    #[serde(deserialize_with = "boolean")]
+    pub offres_manque_candidats: Option<bool>,
+    /// Also given at the top level by some answers.
+    #[serde(deserialize_with = "boolean")]
+    pub entreprise_adaptee: Option<bool>,
+}
+
+/// `lieuTravail`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct LieuTravail {
+    #[serde(deserialize_with = "text")]
+    pub libelle: Option<String>,
+    #[serde(deserialize_with = "float")]
+    pub latitude: Option<f64>,
+    #[serde(deserialize_with = "float")]
+    pub longitude: Option<f64>,
+    #[serde(deserialize_with = "text")]
+    pub code_postal: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub commune: Option<String>,
+}
+
+/// `entreprise`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Entreprise {
+    #[serde(deserialize_with = "text")]
+    pub nom: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub description: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub url: Option<String>,
+    #[serde(deserialize_with = "boolean")]
+    pub entreprise_adaptee: Option<bool>,
+}
+
+/// Any `{libelle, ...}` item: `competences`, `langues`, `permis`,
+/// `qualitesProfessionnelles`, `listeComplements`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Labelled {
+    #[serde(deserialize_with = "text")]
+    pub libelle: Option<String>,
+}
+
+/// `formations[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Formation {
+    #[serde(deserialize_with = "text")]
+    pub niveau_libelle: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub domaine_libelle: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub commentaire: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub exigence: Option<String>,
+}
+
+/// `salaire`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Salaire {
+    #[serde(deserialize_with = "text")]
+    pub libelle: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub commentaire: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub complement1: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub complement2: Option<String>,
+    #[serde(deserialize_with = "list")]
+    pub liste_complements: Vec<Labelled>,
+}
+
+/// `contact`: recruiter details, partly personal data.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Contact {
+    #[serde(deserialize_with = "text")]
+    pub nom: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub coordonnees1: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub coordonnees2: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub coordonnees3: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub telephone: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub courriel: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub url_postulation: Option<String>,
+}
+
+/// `agence`: the France Travail agency handling the offer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Agence {
+    #[serde(deserialize_with = "text")]
+    pub courriel: Option<String>,
+}
+
+/// `origineOffre`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct OrigineOffre {
+    #[serde(deserialize_with = "text")]
+    pub origine: Option<String>,
+    #[serde(deserialize_with = "text")]
+    pub url_origine: Option<String>,
+    #[serde(deserialize_with = "list")]
+    pub partenaires: Vec<Partenaire>,
+}
+
+/// `origineOffre.partenaires[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Partenaire {
+    #[serde(deserialize_with = "text")]
+    pub nom: Option<String>,
+}
+
+/// A JSON object read with its members in order, values untouched.
+///
+/// Used to drop personal keys from `raw` while keeping every other byte
+/// of the payload, in its order (serde_json's own map would sort keys).
+pub struct Members(pub Vec<(String, Box<RawValue>)>);
+
+impl<'de> Deserialize<'de> for Members {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Members;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    members.push(entry);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Serialize for Members {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+// Lenient readers. Each accepts any JSON value and keeps what makes sense.
+
+/// Text: strings as they are, numbers and booleans written out.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a text")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_seq(seq).map(|_| None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_map(map).map(|_| None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A number, also from a string such as `"48,8"`.
+fn float<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(scalar(d)?
+        .and_then(|s| match s {
+            Scalar::Number(n) => Some(n),
+            Scalar::Text(t) => t.trim().replace(',', ".").parse().ok(),
+            Scalar::Bool(_) => None,
+        })
+        .filter(|n: &f64| n.is_finite()))
+}
+
+/// A whole number, also from a string or an integral float.
+fn integer<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(scalar(d)?.and_then(|s| match s {
+        Scalar::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(n as i64),
+        Scalar::Number(_) | Scalar::Bool(_) => None,
+        Scalar::Text(t) => t.trim().parse().ok(),
+    }))
+}
+
+/// A boolean, also from `"true"`/`"false"`, `"1"`/`"0"` or `1`/`0`.
+fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(scalar(d)?.and_then(|s| match s {
+        Scalar::Bool(b) => Some(b),
+        Scalar::Number(n) if n == 0.0 || n == 1.0 => Some(n == 1.0),
+        Scalar::Number(_) => None,
+        Scalar::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "o" | "oui" => Some(true),
+            "false" | "0" | "n" | "non" => Some(false),
+            _ => None,
+        },
+    }))
+}
+
+enum Scalar {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+}
+
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<Scalar>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a scalar")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Text(v.to_owned())))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Number(v as f64)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Number(v as f64)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Number(v)))
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            Ok(Some(Scalar::Bool(v)))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_seq(seq).map(|_| None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_map(map).map(|_| None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// A nested object; `null` or a non-object gives `None`.
+fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = Option::<Box<RawValue>>::deserialize(d)?;
+    Ok(value.and_then(|raw| {
+        raw.get()
+            .starts_with('{')
+            .then(|| serde_json::from_str(raw.get()).ok())
+            .flatten()
+    }))
+}
+
+/// A list of objects; `null`, a non-list, or items that are not objects
+/// are left out.
+fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    let value = Option::<Box<RawValue>>::deserialize(d)?;
+    let Some(raw) = value else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<Box<RawValue>> = serde_json::from_str(raw.get()).unwrap_or_default();
+    Ok(items
+        .iter()
+        .filter(|item| item.get().starts_with('{'))
+        .filter_map(|item| serde_json::from_str(item.get()).ok())
+        .collect())
+}

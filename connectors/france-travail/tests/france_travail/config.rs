@@ -1,0 +1,108 @@
+//! Building the source from a spec.
+
+use std::path::Path;
+
+use jobharvest_core::{ErrorKind, Registry};
+use jobharvest_france_travail::FranceTravailConfig;
+use serde_json::{Value, json};
+
+fn config(v: Value) -> FranceTravailConfig {
+    serde_json::from_value(v).unwrap()
+}
+
+#[test]
+fn missing_credentials_say_how_to_get_them() {
+    let err = config(json!({})).build_with_env(&|_| None).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    let msg = err.to_string();
+    for needle in [
+        "FT_CLIENT_ID",
+        "FT_CLIENT_SECRET",
+        ".env",
+        "client_id: ${MY_ID}",
+        "francetravail.io",
+        "Offres d'emploi v2",
+    ] {
+        assert!(msg.contains(needle), "{needle} not in {msg}");
+    }
+    // Only the secret missing: only it is named as missing.
+    let err = config(json!({"client_id": "id"}))
+        .build_with_env(&|_| None)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("missing (FT_CLIENT_SECRET)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn credentials_and_scope_come_from_the_environment() {
+    let env = |name: &str| match name {
+        "FT_CLIENT_ID" => Some("env-id".to_string()),
+        "FT_CLIENT_SECRET" => Some("env-secret".to_string()),
+        _ => None,
+    };
+    let source = config(json!({"params": {"motsCles": "data"}}))
+        .build_with_env(&env)
+        .unwrap();
+    let shown = format!("{source:?}");
+    assert!(shown.contains("env-id"), "{shown}");
+    assert!(!shown.contains("env-secret"), "{shown}");
+    assert!(shown.contains("api_offresdemploiv2 o2dsoffre"), "{shown}");
+    assert_eq!(source.params().get("motsCles"), Some("data"));
+    assert_eq!(source.http_settings().rate_limit_per_sec, 10.0);
+    assert_eq!(source.http_settings().max_retries, 5);
+    assert_eq!(source.http_settings().timeout.as_secs(), 30);
+    assert_eq!(
+        source.endpoints().search.as_str(),
+        "https://api.francetravail.io/partenaire/offresdemploi/v2/offres/search"
+    );
+}
+
+#[test]
+fn bad_parameters_fail_the_build() {
+    let env = |_: &str| Some("x".to_string());
+    let err = config(json!({"params": {"range": "0-149"}}))
+        .build_with_env(&env)
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().starts_with("params.range:"), "{err}");
+    let err = config(json!({"rate_limit_per_sec": 0}))
+        .build_with_env(&env)
+        .unwrap_err();
+    assert!(err.to_string().contains("rate_limit_per_sec"), "{err}");
+}
+
+#[test]
+fn registered_with_its_normalizer_and_strict_keys() {
+    let mut registry = Registry::new();
+    jobharvest_core::register(&mut registry);
+    jobharvest_france_travail::register(&mut registry);
+    let info = registry
+        .sources()
+        .find(|s| s.name == "france_travail")
+        .expect("registered");
+    let caps = info.capabilities.unwrap();
+    assert!(caps.network && caps.date_window);
+    assert_eq!(caps.page_size, Some(150));
+    assert_eq!(caps.result_window, Some(3150));
+    assert!(caps.auth.contains("FT_CLIENT_ID"));
+
+    let built = registry
+        .build_source(
+            json!({"type": "france_travail", "name": "ft", "client_id": "a", "client_secret": "b"}),
+            "sources[0]",
+            Path::new("."),
+        )
+        .unwrap();
+    assert_eq!(built.name, "ft");
+
+    let err = registry
+        .build_source(
+            json!({"type": "france_travail", "client_id": "a", "client_secret": "b", "param": {}}),
+            "sources[0]",
+            Path::new("."),
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("sources[0].param"), "{err}");
+}

@@ -1,0 +1,11 @@
+//! The connector's integration tests: one binary, one module per topic.
+//!
+//! - `normalize`: the mapping of every recorded offer (insta snapshots and
+//!   explicit assertions), personal data, replay through the registry;
+//! - `source`: paging and failures against a wiremock stand-in of the API;
+//! - `config`: building the source from a spec.
+
+mod config;
+mod normalize;
+mod source;
+mod support;
