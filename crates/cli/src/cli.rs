@@ -53,4 +53,12 @@ pub struct RunArgs {
     /// Fetch at most this many offers per source.
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+    /// Show what would be fetched (totals, slices, requests) and stop,
+    /// sending only the requests planning needs.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Continue an interrupted run from its checkpoint instead of starting
+    /// over.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub resume: bool,
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use jobharvest_core::registry::PreparedSink;
-use jobharvest_core::runner::{Job, RunOptions, RunReport, Runner};
+use jobharvest_core::checkpoint::CheckpointPaths;
+use jobharvest_core::runner::{CheckpointOptions, Job, RunOptions, RunReport, Runner};
 use jobharvest_core::source::SourceStats;
 use jobharvest_core::{Error, FilterSupport, Registry, Result, spec};
 use serde_json::json;
@@ -47,8 +48,13 @@ fn cli_sinks(registry: &Registry, args: &RunArgs) -> Result<Vec<PreparedSink>> {
     Ok(sinks)
 }
 
-fn load_job(registry: &Registry, spec_path: &Path, sink_override: Vec<PreparedSink>) -> Result<Job> {
+fn load_job(
+    registry: &Registry,
+    spec_path: &Path,
+    sink_override: Vec<PreparedSink>,
+) -> Result<(Job, String)> {
     let loaded = spec::load(spec_path)?;
+    let fingerprint = fingerprint(&serde_json::to_string(&loaded.raw.sources).unwrap_or_default());
     let sources = loaded.build_sources(registry)?;
     let (sinks, base_dir) = if sink_override.is_empty() {
         (loaded.prepare_sinks(registry)?, loaded.base_dir.clone())
@@ -64,11 +70,41 @@ fn load_job(registry: &Registry, spec_path: &Path, sink_override: Vec<PreparedSi
             w[0]
         )));
     }
-    Ok(Job {
-        sources,
-        sinks,
-        base_dir,
-    })
+    Ok((
+        Job {
+            sources,
+            sinks,
+            base_dir,
+        },
+        fingerprint,
+    ))
+}
+
+/// A stable digest (FNV-1a, 64 bits) of the spec's sources, so a checkpoint
+/// is only resumed by the spec that wrote it.
+fn fingerprint(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The checkpoint's place: beside the first output, named after the spec.
+fn checkpoint_paths(job: &Job, spec_path: &Path) -> CheckpointPaths {
+    let first = job
+        .sinks
+        .first()
+        .map(|s| {
+            let p = Path::new(&s.target);
+            if p.is_absolute() { p.to_path_buf() } else { job.base_dir.join(p) }
+        })
+        .unwrap_or_else(|| job.base_dir.join("out"));
+    let dir = first.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let stem = spec_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "job".into());
+    CheckpointPaths::new(&dir, &stem)
 }
 
 async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool) -> Result<()> {
@@ -76,14 +112,25 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         return Err(Error::config("--limit 0 fetches nothing; give a positive number or leave it out"));
     }
     let overrides = cli_sinks(registry, &args)?;
-    let job = load_job(registry, &args.spec, overrides)?;
+    let (job, fingerprint) = load_job(registry, &args.spec, overrides)?;
+    let checkpoint = CheckpointOptions {
+        paths: checkpoint_paths(&job, &args.spec),
+        fingerprint,
+        resume: args.resume,
+    };
     tracing::info!(
         spec = %args.spec.display(),
         sources = job.sources.len(),
         sinks = job.sinks.len(),
         "Job loaded."
     );
-    let runner = Runner::new(job, RunOptions::default().with_limit(args.limit));
+    let options = RunOptions::default()
+        .with_limit(args.limit)
+        .with_checkpoint(Some(checkpoint));
+    let runner = Runner::new(job, options);
+    if args.dry_run {
+        return dry_run(runner).await;
+    }
     let watcher = watch(&progress, runner.stats(), args.limit);
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -140,6 +187,37 @@ fn watch(
     })
 }
 
+async fn dry_run(runner: Runner) -> Result<()> {
+    for (source, plan) in runner.plan().await? {
+        let requests = SourceStats::get(&source.stats.requests);
+        println!("source {} ({}):", source.name, source.type_name);
+        let Some(plan) = plan else {
+            println!("  cannot plan without fetching (local or unplanned source)");
+            continue;
+        };
+        match plan.total {
+            Some(t) => println!("  total reported by the API: {t} offers"),
+            None => println!("  total reported by the API: unknown"),
+        }
+        println!("  slices: {}", plan.slices.len());
+        for slice in &plan.slices {
+            println!(
+                "    {:>6} offers, {:>3} requests  {}",
+                slice.total, slice.requests, slice.label
+            );
+        }
+        println!(
+            "  requests: {} sent to plan, {} still to send to harvest",
+            requests.max(plan.planning_requests),
+            plan.remaining_requests
+        );
+        for note in &plan.notes {
+            println!("  note: {note}");
+        }
+    }
+    Ok(())
+}
+
 fn print_summary(report: &RunReport) {
     let offers: u64 = report
         .sources
@@ -194,7 +272,7 @@ fn human_bytes(b: u64) -> String {
 }
 
 fn validate(registry: &Registry, spec_path: &Path) -> Result<()> {
-    let job = load_job(registry, spec_path, Vec::new())?;
+    let (job, _) = load_job(registry, spec_path, Vec::new())?;
     println!("{}: valid.", spec_path.display());
     for s in &job.sources {
         println!("  source {} ({})", s.name, s.type_name);

@@ -10,6 +10,7 @@
 //!   retry with backoff, `Retry-After`, token renewal.
 //! - [`replay`] re-runs archived raw offers through a connector's mapping.
 
+pub mod checkpoint;
 pub mod error;
 pub mod http;
 pub mod record;
@@ -30,7 +31,9 @@ pub use registry::{
 };
 pub use secret::Secret;
 pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns};
-pub use source::{Capabilities, FilterSupport, Flow, Source, SourceContext, SourceStats};
+pub use source::{
+    Capabilities, FilterSupport, Flow, Plan, PlannedSlice, Source, SourceContext, SourceStats,
+};
 
 /// Re-exported so connectors implement [`Source`] with the same version.
 pub use async_trait::async_trait;

@@ -9,7 +9,7 @@
 //! `raw` keeps the payload the board sent so that nothing is ever lost.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The logical type of a column; sinks map it to their own types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,7 +137,7 @@ macro_rules! job_record {
         /// Build one with [`JobRecord::new`] and set the public fields; the
         /// struct is `#[non_exhaustive]` so columns can be added without
         /// breaking connectors.
-        #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         #[non_exhaustive]
         pub struct JobRecord {
             $( #[doc = $doc] pub $name: field_type!($kind), )*

@@ -23,11 +23,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use crate::checkpoint::{Checkpoint, CheckpointPaths};
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::Batch;
 use crate::registry::{BuiltSource, PreparedSink};
 use crate::sink::{Sink, SinkContext, SinkReport};
-use crate::source::{Seen, SourceContext, SourceStats};
+use crate::source::{Plan, Seen, SourceContext, SourceStats};
 
 /// A job ready to run: built sources and prepared sinks.
 #[derive(Debug)]
@@ -48,6 +49,20 @@ pub struct RunOptions {
     pub limit: Option<u64>,
     /// Batches waiting in each queue at most.
     pub queue_depth: usize,
+    /// Where to keep a checkpoint for resumable sources, if anywhere.
+    pub checkpoint: Option<CheckpointOptions>,
+}
+
+/// Where a run keeps its checkpoint and whether it continues an earlier one.
+#[derive(Debug, Clone)]
+pub struct CheckpointOptions {
+    /// The checkpoint's files.
+    pub paths: CheckpointPaths,
+    /// A digest of the spec's sources: a checkpoint is only resumed by the
+    /// same sources.
+    pub fingerprint: String,
+    /// Continue the interrupted run instead of starting over.
+    pub resume: bool,
 }
 
 impl Default for RunOptions {
@@ -55,11 +70,18 @@ impl Default for RunOptions {
         RunOptions {
             limit: None,
             queue_depth: 4,
+            checkpoint: None,
         }
     }
 }
 
 impl RunOptions {
+    /// Keeps a checkpoint (resumable sources only).
+    pub fn with_checkpoint(mut self, checkpoint: Option<CheckpointOptions>) -> Self {
+        self.checkpoint = checkpoint;
+        self
+    }
+
     /// Sets the per-source limit.
     pub fn with_limit(mut self, limit: Option<u64>) -> Self {
         self.limit = limit;
@@ -139,6 +161,34 @@ impl Runner {
             .collect()
     }
 
+    /// Plans every source without fetching beyond what planning needs
+    /// (`jobharvest run --dry-run`).
+    ///
+    /// # Errors
+    /// The first source that fails to plan.
+    pub async fn plan(self) -> Result<Vec<(SourceSummary, Option<Plan>)>> {
+        let (tx, _rx) = mpsc::channel::<Batch>(1);
+        let seen = Arc::new(Seen::default());
+        let mut plans = Vec::new();
+        for (built, st) in self.job.sources.into_iter().zip(self.stats) {
+            let cx = SourceContext::new(built.name.as_str(), tx.clone(), st.clone(), seen.clone(), self.options.limit);
+            let plan = built
+                .source
+                .plan(cx)
+                .await
+                .map_err(|e| e.prefixed(format!("source `{}`", built.name)))?;
+            plans.push((
+                SourceSummary {
+                    name: built.name,
+                    type_name: built.type_name,
+                    stats: st,
+                },
+                plan,
+            ));
+        }
+        Ok(plans)
+    }
+
     /// Runs the job until every source is done, or `interrupt` completes.
     ///
     /// # Errors
@@ -173,17 +223,72 @@ impl Runner {
             sink_tasks.push((type_name, target, label, task));
         }
 
+        let resumable = job.sources.iter().any(|s| s.source.capabilities().resumable);
+        let checkpoint = match options.checkpoint.as_ref().filter(|_| resumable) {
+            Some(c) if c.resume => {
+                let cp = Checkpoint::resume(&c.paths, &c.fingerprint)?;
+                tracing::info!(slices = cp.done_count(), "Resuming the interrupted run.");
+                Some(Arc::new(cp))
+            }
+            Some(c) => {
+                if c.paths.exists() {
+                    tracing::warn!(
+                        path = %c.paths.state.display(),
+                        "An interrupted run left a checkpoint; starting over (use --resume to continue it instead)."
+                    );
+                }
+                Some(Arc::new(Checkpoint::create(&c.paths, &c.fingerprint)?))
+            }
+            None => None,
+        };
+
         let (tx, mut rx) = mpsc::channel::<Batch>(depth);
         let seen = Arc::new(Seen::default());
         let mut sources = JoinSet::new();
         let mut summaries = Vec::new();
-        for (built, st) in job.sources.into_iter().zip(stats) {
+        let mut contexts = Vec::new();
+        for (built, st) in job.sources.iter().zip(&stats) {
+            let scx = SourceContext::new(built.name.as_str(), tx.clone(), st.clone(), seen.clone(), options.limit);
+            let resumable = built.source.capabilities().resumable;
+            contexts.push(scx.with_checkpoint(checkpoint.clone().filter(|_| resumable)));
+        }
+        if let Some(cp) = checkpoint.clone().filter(|_| options.checkpoint.as_ref().is_some_and(|c| c.resume)) {
+            // Records of the interrupted run go first; the sources then skip
+            // their completed slices and re-fetched records are dropped as
+            // duplicates.
+            let restore: Vec<SourceContext> = contexts.clone();
+            sources.spawn(async move {
+                let handle = tokio::runtime::Handle::current();
+                let res = tokio::task::spawn_blocking(move || {
+                    cp.read_spool(|batch| {
+                        for cx in &restore {
+                            let mine: Vec<_> = batch
+                                .iter()
+                                .filter(|(s, _)| s == cx.name())
+                                .map(|(_, r)| r.clone())
+                                .collect();
+                            if !mine.is_empty() {
+                                handle.block_on(cx.restore(mine))?;
+                            }
+                        }
+                        Ok(())
+                    })
+                })
+                .await
+                .map_err(|e| Error::new(ErrorKind::Io, format!("restoring the checkpoint failed: {e}")))
+                .and_then(|r| r);
+                if let Ok(n) = &res {
+                    tracing::info!(records = n, "Restored records from the checkpoint.");
+                }
+                ("checkpoint".to_string(), res.map(|_| ()))
+            });
+        }
+        for ((built, st), scx) in job.sources.into_iter().zip(stats).zip(contexts) {
             summaries.push(SourceSummary {
                 name: built.name.clone(),
                 type_name: built.type_name,
                 stats: st.clone(),
             });
-            let scx = SourceContext::new(built.name.as_str(), tx.clone(), st, seen.clone(), options.limit);
             let name = built.name;
             sources.spawn(async move {
                 tracing::info!(source = %name, "Source started.");
@@ -267,12 +372,26 @@ impl Runner {
             }
         }
         match failure {
-            Some(e) => Err(e),
-            None => Ok(RunReport {
+            Some(e) => Err(match checkpoint.as_deref() {
+                Some(cp) if e.is_temporary() || e.kind() == ErrorKind::Cancelled => e.with_context(
+                    "resume",
+                    format!(
+                        "{} slices are done and kept; run again with --resume to continue",
+                        cp.done_count()
+                    ),
+                ),
+                _ => e,
+            }),
+            None => {
+                if let Some(cp) = checkpoint.and_then(|c| Arc::try_unwrap(c).ok()) {
+                    cp.remove();
+                }
+                Ok(RunReport {
                 sources: summaries,
                 sinks,
                 elapsed: started.elapsed(),
-            }),
+                })
+            }
         }
     }
 }

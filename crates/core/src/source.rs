@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::{Batch, JobRecord};
 
@@ -45,6 +46,9 @@ pub struct Capabilities {
     pub result_window: Option<u64>,
     /// Whether the source can ask for a creation-date window.
     pub date_window: bool,
+    /// Whether the source works in named slices that a checkpoint can mark
+    /// done, so that `--resume` skips them.
+    pub resumable: bool,
 }
 
 impl Capabilities {
@@ -57,6 +61,7 @@ impl Capabilities {
             page_size: None,
             result_window: None,
             date_window: false,
+            resumable: false,
         }
     }
 
@@ -69,7 +74,14 @@ impl Capabilities {
             page_size: None,
             result_window: None,
             date_window: false,
+            resumable: false,
         }
+    }
+
+    /// Declares resumable slices.
+    pub const fn with_resume(mut self) -> Self {
+        self.resumable = true;
+        self
     }
 
     /// Sets the page size.
@@ -186,6 +198,7 @@ pub struct SourceContext {
     stats: Arc<SourceStats>,
     seen: Arc<Seen>,
     limit: Option<u64>,
+    checkpoint: Option<Arc<Checkpoint>>,
 }
 
 impl SourceContext {
@@ -203,6 +216,35 @@ impl SourceContext {
             stats,
             seen,
             limit,
+            checkpoint: None,
+        }
+    }
+
+    /// Attaches the run's checkpoint: emitted records are spooled and
+    /// completed slices remembered, so `--resume` can continue the run.
+    pub fn with_checkpoint(mut self, checkpoint: Option<Arc<Checkpoint>>) -> Self {
+        self.checkpoint = checkpoint;
+        self
+    }
+
+    /// Whether slice `key` was completed by an earlier, interrupted run
+    /// (always false without `--resume`). Keys are the source's own stable
+    /// names for its slices (e.g. the canonical query string).
+    pub fn is_done(&self, key: &str) -> bool {
+        self.checkpoint
+            .as_ref()
+            .is_some_and(|c| c.is_done(&self.name, key))
+    }
+
+    /// Records that every record of slice `key` has been emitted. Call it
+    /// after the slice's last `emit`; a resumed run then skips the slice.
+    ///
+    /// # Errors
+    /// When the checkpoint cannot be written.
+    pub fn complete(&self, key: &str) -> Result<()> {
+        match &self.checkpoint {
+            Some(c) => c.complete(&self.name, key),
+            None => Ok(()),
         }
     }
 
@@ -220,6 +262,19 @@ impl SourceContext {
     pub fn remaining(&self) -> Option<u64> {
         self.limit
             .map(|l| l.saturating_sub(SourceStats::get(&self.stats.offers)))
+    }
+
+    /// Sends records restored from a checkpoint on to the sinks (like
+    /// [`SourceContext::emit`], without spooling them again).
+    ///
+    /// # Errors
+    /// As [`SourceContext::emit`].
+    pub async fn restore(&self, records: Vec<JobRecord>) -> Result<Flow> {
+        let plain = SourceContext {
+            checkpoint: None,
+            ..self.clone()
+        };
+        plain.emit(records).await
     }
 
     /// Sends records on to the sinks, waiting while they are busy.
@@ -240,6 +295,9 @@ impl SourceContext {
         }
         let n = records.len() as u64;
         if n > 0 {
+            if let Some(c) = &self.checkpoint {
+                c.spool_records(&self.name, &records)?;
+            }
             self.tx.send(Arc::new(records)).await.map_err(|_| {
                 Error::new(
                     ErrorKind::Cancelled,
@@ -253,6 +311,33 @@ impl SourceContext {
             _ => Flow::Continue,
         })
     }
+}
+
+/// What a source would fetch, as `jobharvest run --dry-run` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Plan {
+    /// The total the board reports for the whole query, if it says.
+    pub total: Option<u64>,
+    /// The slices the harvest would page through.
+    pub slices: Vec<PlannedSlice>,
+    /// Requests the planning itself sent.
+    pub planning_requests: u64,
+    /// Requests the harvest would still send (pages not yet fetched).
+    pub remaining_requests: u64,
+    /// Anything the user should know (offers out of reach, ...).
+    pub notes: Vec<String>,
+}
+
+/// One slice of a [`Plan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedSlice {
+    /// A human-readable description (the parameters that define it).
+    pub label: String,
+    /// The total the board reports for the slice.
+    pub total: u64,
+    /// The requests paging it takes.
+    pub requests: u64,
 }
 
 /// A source of job records: a board's API, or a local replay file.
@@ -272,6 +357,16 @@ pub trait Source: Send + std::fmt::Debug {
     /// # Errors
     /// Any failure that stops the harvest, already worded for the user.
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<()>;
+
+    /// Works out what [`Source::run`] would fetch, sending only the requests
+    /// planning needs. Sources that cannot plan say so with `Ok(None)`.
+    ///
+    /// # Errors
+    /// Any failure that would stop the harvest.
+    async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
+        let _ = cx;
+        Ok(None)
+    }
 }
 
 #[cfg(test)]
