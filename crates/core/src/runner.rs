@@ -333,14 +333,24 @@ impl Runner {
                 }
             }
         }
-        // Sources that are still running are stopped here.
-        sources.abort_all();
+        // On failure, sources still running are stopped. Otherwise every
+        // source has dropped its sender and is finishing: wait for each
+        // result, so an error returned at the very end is never lost.
+        let aborted = failure.is_some();
+        if aborted {
+            sources.abort_all();
+        }
         while let Some(joined) = sources.join_next().await {
-            if let Ok((name, Err(e))) = joined
-                && failure.is_none()
-                && e.kind() != ErrorKind::Cancelled
-            {
-                failure = Some(e.prefixed(format!("source `{name}`")));
+            match joined {
+                Ok((name, Err(e))) if e.kind() != ErrorKind::Cancelled || !aborted => {
+                    failure.get_or_insert_with(|| e.prefixed(format!("source `{name}`")));
+                }
+                Err(join) if !join.is_cancelled() || !aborted => {
+                    failure.get_or_insert_with(|| {
+                        Error::new(ErrorKind::Io, format!("a source task failed: {join}"))
+                    });
+                }
+                _ => {}
             }
         }
 
@@ -518,6 +528,19 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("source `fixed`: boom"), "{err}");
         assert!(log.0.lock().unwrap().is_empty(), "nothing committed");
+    }
+
+    /// Regression: a source that fails right after dropping its sender used
+    /// to race with the end of the stream, and its error could be lost.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_error_returned_at_the_end_is_never_lost() {
+        for _ in 0..200 {
+            let log = Log::default();
+            let res = Runner::new(job(vec![], true, None, &log), RunOptions::default())
+                .run(std::future::pending())
+                .await;
+            assert!(res.is_err(), "the source's error was dropped");
+        }
     }
 
     #[tokio::test]
