@@ -118,7 +118,7 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         fingerprint,
         resume: args.resume,
     };
-    tracing::info!(
+    tracing::debug!(
         spec = %args.spec.display(),
         sources = job.sources.len(),
         sinks = job.sinks.len(),
@@ -127,6 +127,7 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     let options = RunOptions::default()
         .with_limit(args.limit)
         .with_checkpoint(Some(checkpoint));
+    let base_dir = job.base_dir.clone();
     let runner = Runner::new(job, options);
     if args.dry_run {
         return dry_run(runner).await;
@@ -141,7 +142,7 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     let _ = progress.bars.clear();
     let report = result?;
     if !quiet {
-        print_summary(&report);
+        print_summary(&report, &base_dir);
     }
     Ok(())
 }
@@ -218,7 +219,32 @@ async fn dry_run(runner: Runner) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(report: &RunReport) {
+/// A sink's target as the user can open it: a relative path joined to the
+/// spec's folder and cleaned of `.`/`..` (URLs are left alone).
+fn display_target(target: &str, base_dir: &Path) -> String {
+    if target.contains("://") {
+        return target.to_string();
+    }
+    let joined = base_dir.join(target);
+    let mut clean = PathBuf::new();
+    for part in joined.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir
+                if clean
+                    .components()
+                    .next_back()
+                    .is_some_and(|c| matches!(c, std::path::Component::Normal(_))) =>
+            {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    clean.display().to_string()
+}
+
+fn print_summary(report: &RunReport, base_dir: &Path) {
     let offers: u64 = report
         .sources
         .iter()
@@ -254,7 +280,9 @@ fn print_summary(report: &RunReport) {
             .unwrap_or_default();
         eprintln!(
             "  sink {} -> {}: {} rows{size}",
-            s.type_name, s.target, s.report.rows
+            s.type_name,
+            display_target(&s.target, base_dir),
+            s.report.rows
         );
         for w in &s.report.warnings {
             eprintln!("    warning: {w}");

@@ -291,7 +291,7 @@ impl Runner {
             });
             let name = built.name;
             sources.spawn(async move {
-                tracing::info!(source = %name, "Source started.");
+                tracing::debug!(source = %name, "Source started.");
                 let res = built.source.run(scx).await;
                 (name, res)
             });
