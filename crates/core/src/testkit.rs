@@ -74,16 +74,18 @@ pub const FLOATS: &[f64] = &[
 /// Integers (kept within ±2^53 so spreadsheets hold them exactly).
 pub const INTS: &[i64] = &[1, 0, -1, 3, 42, 1_000_000, 9_007_199_254_740_992];
 
-/// Timestamps in milliseconds since the epoch, with and without a
-/// millisecond part (all after 1900-03-01, inside every format's range).
-pub const TIMESTAMPS_MS: &[i64] = &[
-    1_720_435_000_000,       // 2024-07-08T10:36:40Z
-    1_720_434_959_445,       // 2024-07-08T10:35:59.445Z
-    946_684_799_999,         // 1999-12-31T23:59:59.999Z
-    1_893_456_000_000,       // 2030-01-01T00:00:00Z
-    0,                       // 1970-01-01T00:00:00Z
-    -2_203_891_199_939,      // 1900-03-01T00:00:00.061Z
-    4_102_444_799_001,       // 2099-12-31T23:59:59.001Z
+/// Timestamps in microseconds since the epoch, with and without a
+/// millisecond part, one with microseconds (all after 1900-03-01, inside
+/// every format's range).
+pub const TIMESTAMPS_US: &[i64] = &[
+    1_720_435_000_000_000,  // 2024-07-08T10:36:40Z
+    1_720_434_959_445_000,  // 2024-07-08T10:35:59.445Z
+    1_720_434_959_445_123,  // 2024-07-08T10:35:59.445123Z
+    946_684_799_999_000,    // 1999-12-31T23:59:59.999Z
+    1_893_456_000_000_000,  // 2030-01-01T00:00:00Z
+    0,                      // 1970-01-01T00:00:00Z
+    -2_203_891_199_939_000, // 1900-03-01T00:00:00.061Z
+    4_102_444_799_001_000,  // 2099-12-31T23:59:59.001Z
 ];
 
 /// Builds deterministic, varied [`JobRecord`]s.
@@ -125,8 +127,8 @@ impl Generator {
         let int = |k: usize| pick(i, k, INTS).copied();
         let boolean = |k: usize| pick(i, k, &[true, false]).copied();
         let ts = |k: usize| {
-            pick(i, k, TIMESTAMPS_MS)
-                .map(|&ms| DateTime::from_timestamp_millis(ms).expect("timestamp in range"))
+            pick(i, k, TIMESTAMPS_US)
+                .map(|&us| DateTime::from_timestamp_micros(us).expect("timestamp in range"))
         };
         let list = |k: usize| -> Vec<String> {
             let len = (i + k) % 4; // 0, 1, 2 or 3 elements
@@ -439,11 +441,7 @@ pub fn check_drop_leaves_nothing(registry: &Registry, type_name: &str, extra: Va
 /// # Panics
 /// When the config is accepted or the message does not name the key.
 pub fn check_unknown_key_named(registry: &Registry, type_name: &str) {
-    let config = sink_config(
-        type_name,
-        Path::new("out.x"),
-        json!({"delimter_typo": ";"}),
-    );
+    let config = sink_config(type_name, Path::new("out.x"), json!({"delimter_typo": ";"}));
     let err = registry
         .prepare_sink(config, "sinks[3]")
         .expect_err("an unknown key must be refused");
@@ -485,7 +483,10 @@ mod tests {
         assert_eq!(a, g.records(0, 40));
         assert_eq!(a[10..20], g.records(10, 10)[..]);
         assert_varied(&a);
-        assert_eq!(a[1].description.as_ref().map(|d| d.chars().count()), Some(100));
+        assert_eq!(
+            a[1].description.as_ref().map(|d| d.chars().count()),
+            Some(100)
+        );
     }
 
     #[test]
@@ -494,9 +495,22 @@ mod tests {
         assert_eq!(rfc3339(&t(1_720_434_959_445)), "2024-07-08T10:35:59.445Z");
         assert_eq!(rfc3339(&t(1_720_434_959_000)), "2024-07-08T10:35:59Z");
         assert_eq!(rfc3339(&t(1_720_434_959_040)), "2024-07-08T10:35:59.040Z");
-        let all: Vec<String> = TIMESTAMPS_MS.iter().map(|&ms| rfc3339(&t(ms))).collect();
-        assert!(all.contains(&"1900-03-01T00:00:00.061Z".to_string()), "{all:?}");
-        assert!(all.contains(&"1999-12-31T23:59:59.999Z".to_string()), "{all:?}");
+        let all: Vec<String> = TIMESTAMPS_US
+            .iter()
+            .map(|&us| rfc3339(&DateTime::from_timestamp_micros(us).unwrap()))
+            .collect();
+        assert!(
+            all.contains(&"1900-03-01T00:00:00.061Z".to_string()),
+            "{all:?}"
+        );
+        assert!(
+            all.contains(&"1999-12-31T23:59:59.999Z".to_string()),
+            "{all:?}"
+        );
+        assert!(
+            all.contains(&"2024-07-08T10:35:59.445123Z".to_string()),
+            "{all:?}"
+        );
     }
 
     #[test]

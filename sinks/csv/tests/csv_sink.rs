@@ -23,12 +23,7 @@ fn read(path: &Path, delimiter: u8) -> (bool, Vec<String>, Vec<Vec<String>>) {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .from_reader(body);
-    let header = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(String::from)
-        .collect();
+    let header = reader.headers().unwrap().iter().map(String::from).collect();
     let rows = reader
         .records()
         .map(|r| r.unwrap().iter().map(String::from).collect())
@@ -66,11 +61,7 @@ fn round_trip(extra: Value, delimiter: u8, list_separator: &str, n: usize) -> (V
         let expected = expected_row(record, &columns);
         assert_eq!(row.len(), expected.len(), "row {i}");
         for ((got, want), name) in row.iter().zip(&expected).zip(&names) {
-            assert_eq!(
-                got,
-                &want.to_text(list_separator),
-                "row {i}, column {name}"
-            );
+            assert_eq!(got, &want.to_text(list_separator), "row {i}, column {name}");
             if let Expected::Float(f) = want {
                 assert_eq!(got.parse::<f64>().unwrap(), *f, "row {i}, {name}");
             }
@@ -86,11 +77,21 @@ fn every_cell_reads_back_as_written() {
     let (bytes, bom) = round_trip(json!({}), b',', " | ", 57);
     assert!(!bom, "no BOM unless asked for");
     let text = String::from_utf8(bytes).expect("UTF-8");
-    assert!(text.starts_with("source,source_id,title,"), "{}", &text[..40]);
-    assert!(text.contains(",raw\r\n"), "raw written by default, CRLF ends");
+    assert!(
+        text.starts_with("source,source_id,title,"),
+        "{}",
+        &text[..40]
+    );
+    assert!(
+        text.contains(",raw\r\n"),
+        "raw written by default, CRLF ends"
+    );
     assert!(!text.contains("None"), "a null was written as None");
     assert!(text.contains("2024-07-08T10:35:59.445Z"), "millis kept");
-    assert!(text.contains("\"He said \"\"hello\"\" and left\""), "quotes doubled");
+    assert!(
+        text.contains("\"He said \"\"hello\"\" and left\""),
+        "quotes doubled"
+    );
 }
 
 #[test]
@@ -101,7 +102,10 @@ fn semicolon_and_bom_for_french_excel() {
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.starts_with("source;source_id;title;"));
     assert!(text.contains("\"semi;colon;separated\""), "`;` quoted");
-    assert!(text.contains(";Commas, everywhere, here;"), "`,` not quoted");
+    assert!(
+        text.contains(";Commas, everywhere, here;"),
+        "`,` not quoted"
+    );
 }
 
 #[test]
@@ -114,9 +118,9 @@ fn columns_are_written_in_the_order_given() {
     let extra = json!({"columns": ["title", "skills", "created_at", "source_id", "latitude", "alternance", "positions", "raw"]});
     let (bytes, _) = round_trip(extra, b',', " | ", 31);
     let text = String::from_utf8(bytes).unwrap();
-    assert!(text.starts_with(
-        "title,skills,created_at,source_id,latitude,alternance,positions,raw\r\n"
-    ));
+    assert!(
+        text.starts_with("title,skills,created_at,source_id,latitude,alternance,positions,raw\r\n")
+    );
 }
 
 #[test]

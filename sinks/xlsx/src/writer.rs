@@ -254,7 +254,7 @@ fn write_row(
 
 fn xlsx_error(path: &Path, err: XlsxError) -> Error {
     let (kind, fix) = match &err {
-        XlsxError::IoError(_) | XlsxError::TempFileError(_) => (
+        XlsxError::IoError(_) | XlsxError::TempFileError(..) => (
             ErrorKind::Io,
             "; check that the disk has space and the folder is writable",
         ),

@@ -1,0 +1,139 @@
+//! The `parquet` sink's options.
+
+use std::path::PathBuf;
+
+use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
+use parquet::basic::ZstdLevel;
+use serde::Deserialize;
+
+use crate::writer::ParquetSink;
+
+/// Options of the `parquet` sink.
+///
+/// ```yaml
+/// sinks:
+///   - type: parquet
+///     path: out/offres.parquet
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct ParquetConfig {
+    /// Where to write the file (relative to the spec's directory).
+    pub path: PathBuf,
+    /// The columns to write, in this order (default: every column).
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Whether to write the `raw` JSON column when `columns` is not given.
+    #[serde(default = "default_include_raw")]
+    pub include_raw: bool,
+    /// The ZSTD level, from 1 (fastest) to 22 (smallest file).
+    #[serde(default = "default_compression_level")]
+    pub compression_level: i32,
+    /// The most rows in one row group.
+    #[serde(default = "default_max_row_group_rows")]
+    pub max_row_group_rows: usize,
+    /// The row group is written out once its estimated encoded size reaches
+    /// this many bytes; it bounds the memory the sink holds.
+    #[serde(default = "default_max_row_group_bytes")]
+    pub max_row_group_bytes: usize,
+}
+
+fn default_include_raw() -> bool {
+    true
+}
+
+fn default_compression_level() -> i32 {
+    3
+}
+
+fn default_max_row_group_rows() -> usize {
+    65_536
+}
+
+fn default_max_row_group_bytes() -> usize {
+    64 * 1024 * 1024
+}
+
+impl ParquetConfig {
+    /// The columns to write, as indices into [`jobharvest_core::COLUMNS`].
+    ///
+    /// # Errors
+    /// A config error naming an unknown or repeated column.
+    pub fn column_indices(&self) -> Result<Vec<usize>> {
+        checked_columns(self.columns.as_deref(), self.include_raw)
+    }
+
+    /// The ZSTD level.
+    ///
+    /// # Errors
+    /// A config error when the level is out of ZSTD's range.
+    pub fn zstd_level(&self) -> Result<ZstdLevel> {
+        let level = self.compression_level;
+        let out_of_range = || {
+            Error::config(format!(
+                "compression_level: {level} is out of range; use 1 (fastest) to 22 (smallest), 3 being the default"
+            ))
+        };
+        // ZSTD also has negative "fast" levels; 1 to 22 is what people know.
+        if !(1..=22).contains(&level) {
+            return Err(out_of_range());
+        }
+        ZstdLevel::try_new(level).map_err(|_| out_of_range())
+    }
+}
+
+/// [`select_columns`], also refusing an empty list and repeated names.
+fn checked_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
+    if columns.is_some_and(<[String]>::is_empty) {
+        return Err(Error::config(
+            "columns: the list is empty; list at least one column, or remove `columns` to write them all",
+        ));
+    }
+    let indices = select_columns(columns, include_raw)?;
+    for (i, c) in indices.iter().enumerate() {
+        if indices[..i].contains(c) {
+            let name = jobharvest_core::COLUMNS[*c].name;
+            return Err(Error::config(format!(
+                "columns: `{name}` is listed twice; list each column once"
+            )));
+        }
+    }
+    Ok(indices)
+}
+
+impl SinkConfig for ParquetConfig {
+    const TYPE: &'static str = crate::TYPE;
+    const DESCRIPTION: &'static str =
+        "Parquet file (typed columns, ZSTD, bounded row groups; for pyarrow, DuckDB, polars)";
+    const EXTENSIONS: &'static [&'static str] = &["parquet", "pq"];
+
+    fn target(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn validate(&self) -> Result<()> {
+        if self.path.as_os_str().is_empty() {
+            return Err(Error::config(
+                "path: empty; give the file to write, such as `out/offres.parquet`",
+            ));
+        }
+        self.zstd_level()?;
+        if self.max_row_group_rows == 0 {
+            return Err(Error::config(
+                "max_row_group_rows: 0 rows per row group is not possible; use a positive number such as 65536 (the default)",
+            ));
+        }
+        if self.max_row_group_bytes == 0 {
+            return Err(Error::config(
+                "max_row_group_bytes: 0 bytes per row group is not possible; use a positive number such as 67108864 (64 MiB, the default)",
+            ));
+        }
+        self.column_indices()?;
+        Ok(())
+    }
+
+    fn open(self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+        Ok(Box::new(ParquetSink::create(&self, cx)?))
+    }
+}

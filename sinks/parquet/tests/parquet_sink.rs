@@ -1,0 +1,289 @@
+//! Writes generated records through the `parquet` sink and reads them back
+//! with parquet's Arrow reader: schema, row groups, codec, every value.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type, TimestampMicrosecondType};
+use arrow_array::{Array, RecordBatch};
+use arrow_schema::{DataType, TimeUnit};
+use jobharvest_core::testkit::{self, Expected, Generator, expected_row, sink_config};
+use jobharvest_core::{COLUMNS, ColumnKind, JobRecord, Registry, SinkReport, select_columns};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::file::metadata::ParquetMetaData;
+use serde_json::{Value, json};
+
+fn registry() -> Registry {
+    let mut r = Registry::new();
+    jobharvest_sink_parquet::register(&mut r);
+    r
+}
+
+fn write(path: &Path, extra: Value, records: &[JobRecord], batches: usize) -> SinkReport {
+    testkit::write_all(
+        &registry(),
+        sink_config("parquet", path, extra),
+        records,
+        batches,
+    )
+}
+
+/// The file's metadata and every batch in it.
+fn read(path: &Path) -> (std::sync::Arc<ParquetMetaData>, Vec<RecordBatch>) {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path).unwrap()).unwrap();
+    let metadata = builder.metadata().clone();
+    let batches = builder
+        .with_batch_size(17)
+        .build()
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    (metadata, batches)
+}
+
+/// The value at `row` of `array`, as the testkit expects it.
+fn value(array: &dyn Array, row: usize) -> Expected {
+    if array.is_null(row) {
+        return Expected::Null;
+    }
+    match array.data_type() {
+        DataType::Utf8 => Expected::Text(array.as_string::<i32>().value(row).to_string()),
+        DataType::Float64 => Expected::Float(array.as_primitive::<Float64Type>().value(row)),
+        DataType::Int64 => Expected::Int(array.as_primitive::<Int64Type>().value(row)),
+        DataType::Boolean => Expected::Bool(array.as_boolean().value(row)),
+        DataType::Timestamp(TimeUnit::Microsecond, Some(tz)) if tz.as_ref() == "UTC" => {
+            let micros = array.as_primitive::<TimestampMicrosecondType>().value(row);
+            Expected::Timestamp(chrono::DateTime::from_timestamp_micros(micros).unwrap())
+        }
+        DataType::List(item) => {
+            assert_eq!(item.data_type(), &DataType::Utf8);
+            let list = array.as_list::<i32>().value(row);
+            let strings = list.as_string::<i32>();
+            assert_eq!(strings.null_count(), 0, "null list element");
+            Expected::List(strings.iter().map(|s| s.unwrap().to_string()).collect())
+        }
+        other => panic!("unexpected type {other}"),
+    }
+}
+
+/// Compares every cell of the file with `records`.
+fn assert_values(batches: &[RecordBatch], records: &[JobRecord], columns: &[usize]) {
+    let mut records = records.iter().enumerate();
+    for batch in batches {
+        assert_eq!(batch.num_columns(), columns.len());
+        for row in 0..batch.num_rows() {
+            let (i, record) = records.next().expect("more rows than records");
+            let expected = expected_row(record, columns);
+            for ((want, &c), array) in expected.iter().zip(columns).zip(batch.columns()) {
+                let got = value(array.as_ref(), row);
+                // -0.0 == 0.0 for PartialEq; compare bits for floats.
+                if let (Expected::Float(w), Expected::Float(g)) = (want, &got) {
+                    assert_eq!(w.to_bits(), g.to_bits(), "row {i}, {}", COLUMNS[c].name);
+                } else {
+                    assert_eq!(&got, want, "row {i}, {}", COLUMNS[c].name);
+                }
+            }
+        }
+    }
+    assert!(records.next().is_none(), "fewer rows than records");
+}
+
+#[test]
+fn every_value_reads_back_with_standard_types() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x/y/out.parquet");
+    let records = Generator::new().long_description(40_000).records(0, 57);
+    testkit::assert_varied(&records);
+    let report = write(&path, json!({}), &records, 4);
+    assert_eq!(report.rows, 57);
+    assert_eq!(report.bytes, Some(std::fs::metadata(&path).unwrap().len()));
+    assert!(report.warnings.is_empty());
+
+    let (metadata, batches) = read(&path);
+    let columns = select_columns(None, true).unwrap();
+    assert_eq!(columns.len(), COLUMNS.len(), "raw is written by default");
+    let schema = batches[0].schema();
+    for (field, column) in schema.fields().iter().zip(COLUMNS) {
+        assert_eq!(field.name(), column.name);
+        let want = match column.kind {
+            ColumnKind::Text | ColumnKind::Json => DataType::Utf8,
+            ColumnKind::Float => DataType::Float64,
+            ColumnKind::Int => DataType::Int64,
+            ColumnKind::Bool => DataType::Boolean,
+            ColumnKind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            ColumnKind::TextList => {
+                let DataType::List(item) = field.data_type() else {
+                    panic!("{}: {}", column.name, field.data_type())
+                };
+                assert!(!item.is_nullable(), "{}: list items nullable", column.name);
+                DataType::List(item.clone())
+            }
+        };
+        assert_eq!(field.data_type(), &want, "{}", column.name);
+        let key = matches!(column.name, "source" | "source_id");
+        let nullable = !key && column.kind != ColumnKind::TextList;
+        assert_eq!(field.is_nullable(), nullable, "{}", column.name);
+    }
+    assert_values(&batches, &records, &columns);
+
+    assert_eq!(metadata.file_metadata().num_rows(), 57);
+    for row_group in metadata.row_groups() {
+        for column in row_group.columns() {
+            assert!(
+                matches!(column.compression(), Compression::ZSTD(_)),
+                "{}: {:?}",
+                column.column_path(),
+                column.compression()
+            );
+        }
+    }
+}
+
+#[test]
+fn row_groups_are_bounded_by_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("groups.parquet");
+    let records = Generator::new().records(0, 50);
+    write(&path, json!({"max_row_group_rows": 7}), &records, 3);
+    let (metadata, batches) = read(&path);
+    let sizes: Vec<i64> = metadata.row_groups().iter().map(|g| g.num_rows()).collect();
+    assert!(sizes.iter().all(|&n| n <= 7), "{sizes:?}");
+    assert_eq!(sizes.iter().sum::<i64>(), 50);
+    assert_eq!(sizes.len(), 8, "{sizes:?}");
+    assert_values(&batches, &records, &select_columns(None, true).unwrap());
+}
+
+#[test]
+fn row_groups_are_bounded_by_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bytes.parquet");
+    // Unique descriptions, so that dictionary encoding cannot shrink them.
+    let mut records = Generator::new().records(0, 200);
+    for (i, r) in records.iter_mut().enumerate() {
+        r.description = Some(format!("{i} {}", testkit::long_text(5_000)));
+    }
+    // 20 writes of 10 rows (~50 KB each): the row limit cannot split them.
+    write(
+        &path,
+        json!({"max_row_group_bytes": 64 * 1024}),
+        &records,
+        20,
+    );
+    let (metadata, batches) = read(&path);
+    let groups = metadata.num_row_groups();
+    assert!(
+        groups >= 5,
+        "a 64 KiB limit should split ~1 MB: {groups} group(s)"
+    );
+    assert_values(&batches, &records, &select_columns(None, true).unwrap());
+
+    write(&path, json!({}), &records, 20);
+    assert_eq!(read(&path).0.num_row_groups(), 1, "defaults keep one group");
+}
+
+#[test]
+fn compression_level_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = Generator::new().records(0, 2_000);
+    let size = |level: i32| {
+        let path = dir.path().join(format!("l{level}.parquet"));
+        let bytes = write(&path, json!({"compression_level": level}), &records, 2)
+            .bytes
+            .unwrap();
+        let (metadata, batches) = read(&path);
+        // The footer names the codec, not the level: compare sizes.
+        let codec = metadata.row_group(0).column(2).compression();
+        assert!(matches!(codec, Compression::ZSTD(_)), "{codec:?}");
+        assert_values(&batches, &records, &select_columns(None, true).unwrap());
+        bytes
+    };
+    let (fast, small) = (size(1), size(19));
+    assert!(small < fast, "level 19 ({small} B) vs level 1 ({fast} B)");
+}
+
+#[test]
+fn columns_are_written_in_the_order_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cols.parquet");
+    let records = Generator::new().records(3, 40);
+    let names = [
+        "skills",
+        "created_at",
+        "source_id",
+        "latitude",
+        "positions",
+        "alternance",
+        "raw",
+    ];
+    write(&path, json!({"columns": names}), &records, 5);
+    let (_, batches) = read(&path);
+    let schema = batches[0].schema();
+    let got: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(got, names);
+    assert_values(&batches, &records, &testkit::column_indices(&names));
+}
+
+#[test]
+fn raw_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noraw.parquet");
+    let records = Generator::new().records(0, 10);
+    write(&path, json!({"include_raw": false}), &records, 2);
+    let (_, batches) = read(&path);
+    assert!(batches[0].schema().field_with_name("raw").is_err());
+    assert_values(&batches, &records, &select_columns(None, false).unwrap());
+}
+
+#[test]
+fn an_empty_harvest_is_a_valid_file_with_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.pq");
+    let report = write(&path, json!({}), &[], 1);
+    assert_eq!(report.rows, 0);
+    let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
+    assert_eq!(builder.schema().fields().len(), COLUMNS.len());
+    assert_eq!(builder.metadata().file_metadata().num_rows(), 0);
+}
+
+#[test]
+fn bad_options_are_refused_with_the_fix() {
+    let cases = [
+        (json!({"compression_level": 0}), "compression_level"),
+        (json!({"compression_level": 23}), "compression_level"),
+        (json!({"max_row_group_rows": 0}), "max_row_group_rows"),
+        (json!({"max_row_group_bytes": 0}), "max_row_group_bytes"),
+        (json!({"max_row_group_rows": -1}), "max_row_group_rows"),
+    ];
+    for (extra, key) in cases {
+        let config = sink_config("parquet", Path::new("x.parquet"), extra.clone());
+        let err = registry().prepare_sink(config, "sinks[0]").unwrap_err();
+        assert!(err.to_string().contains(key), "{extra}: {err}");
+    }
+}
+
+#[test]
+fn dropping_without_finish_leaves_nothing() {
+    testkit::check_drop_leaves_nothing(&registry(), "parquet", json!({"max_row_group_rows": 5}));
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    testkit::check_unknown_key_named(&registry(), "parquet");
+}
+
+#[test]
+fn bad_columns_are_named() {
+    testkit::check_columns_validated(&registry(), "parquet");
+}
+
+#[test]
+fn both_extensions_select_the_sink() {
+    let r = registry();
+    assert_eq!(
+        r.sink_type_for_path(Path::new("a.parquet")).unwrap(),
+        "parquet"
+    );
+    assert_eq!(r.sink_type_for_path(Path::new("a.PQ")).unwrap(), "parquet");
+}
