@@ -173,6 +173,19 @@ impl AtomicFile {
             .metadata()
             .map_err(|e| Error::io("read the size of", &path, e))?
             .len();
+        // Temporary files are created owner-only (0600); an output is meant
+        // to be shared like any file the user writes, so it takes the mode
+        // of the file it replaces, or 0644.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode() & 0o777)
+                .unwrap_or(0o644);
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))
+                .map_err(|e| Error::io("set the permissions of", &path, e))?;
+        }
         tmp.persist(&path)
             .map_err(|e| Error::io("move the finished output to", &path, e.error))?;
         Ok(bytes)
@@ -219,6 +232,12 @@ mod tests {
         assert!(!path.exists(), "nothing at the path before commit");
         assert_eq!(f.commit().unwrap(), 4);
         assert_eq!(std::fs::read(&path).unwrap(), b"a,b\n");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o644, "outputs are readable by others, like any file");
+        }
 
         let mut g = AtomicFile::create(&path).unwrap();
         g.write_all(b"half").unwrap();
