@@ -12,7 +12,11 @@ const SECRET: &str = "s3cr3t-value-xyz";
 fn refused(spec: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("job.yaml"), spec).unwrap();
-    let out = jobharvest(dir.path(), &["run", "job.yaml"], &[("FT_CLIENT_ID", "id"), ("FT_CLIENT_SECRET", SECRET)]);
+    let out = jobharvest(
+        dir.path(),
+        &["run", "job.yaml"],
+        &[("FT_CLIENT_ID", "id"), ("FT_CLIENT_SECRET", SECRET)],
+    );
     let err = stderr(&out);
     assert!(!out.status.success(), "accepted: {spec}\n{err}");
     assert!(err.contains("error"), "{err}");
@@ -25,27 +29,43 @@ fn refused(spec: &str) -> String {
 fn assert_no_outputs(dir: &Path) {
     let out = dir.join("out");
     if out.exists() {
-        let left: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let left: Vec<_> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert!(left.is_empty(), "files left behind: {left:?}");
     }
 }
 
-const SINKS: &str = "sinks:\n  - { type: csv, path: out/o.csv }\n  - { type: parquet, path: out/o.parquet }\n";
+const SINKS: &str =
+    "sinks:\n  - { type: csv, path: out/o.csv }\n  - { type: parquet, path: out/o.parquet }\n";
 
 fn replay_source() -> String {
     let data = repo().join("config/demo/offres.jsonl");
-    format!("sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\n", data.display())
+    format!(
+        "sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\n",
+        data.display()
+    )
 }
 
 #[test]
 fn typo_in_a_sink_key_names_the_key_path() {
-    let err = refused(&format!("{}sinks:\n  - {{ type: csv, path: out/o.csv, delimitr: \";\" }}\n", replay_source()));
-    assert!(err.contains("sinks[0]") && err.contains("delimitr"), "{err}");
+    let err = refused(&format!(
+        "{}sinks:\n  - {{ type: csv, path: out/o.csv, delimitr: \";\" }}\n",
+        replay_source()
+    ));
+    assert!(
+        err.contains("sinks[0]") && err.contains("delimitr"),
+        "{err}"
+    );
 }
 
 #[test]
 fn typo_in_a_top_level_key_is_named() {
-    let err = refused(&format!("{}sink:\n  - {{ type: csv, path: out/o.csv }}\n", replay_source()));
+    let err = refused(&format!(
+        "{}sink:\n  - {{ type: csv, path: out/o.csv }}\n",
+        replay_source()
+    ));
     assert!(err.contains("`sink`"), "{err}");
 }
 
@@ -57,9 +77,17 @@ fn missing_sink_path_is_named() {
 
 #[test]
 fn unknown_types_list_the_known_ones() {
-    let err = refused(&format!("{}sinks:\n  - {{ type: cvs, path: out/o.csv }}\n", replay_source()));
-    assert!(err.contains("`cvs`") && err.contains("parquet") && err.contains("Did you mean `csv`"), "{err}");
-    let err = refused(&format!("sources:\n  - {{ type: france_travial }}\n{SINKS}"));
+    let err = refused(&format!(
+        "{}sinks:\n  - {{ type: cvs, path: out/o.csv }}\n",
+        replay_source()
+    ));
+    assert!(
+        err.contains("`cvs`") && err.contains("parquet") && err.contains("Did you mean `csv`"),
+        "{err}"
+    );
+    let err = refused(&format!(
+        "sources:\n  - {{ type: france_travial }}\n{SINKS}"
+    ));
     assert!(err.contains("france_travail"), "{err}");
 }
 
@@ -78,11 +106,18 @@ fn bad_dates_are_refused_before_any_request() {
 #[test]
 fn missing_credentials_say_how_to_get_them() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("job.yaml"), format!("sources:\n  - type: france_travail\n{SINKS}")).unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!("sources:\n  - type: france_travail\n{SINKS}"),
+    )
+    .unwrap();
     let out = jobharvest(dir.path(), &["run", "job.yaml"], &[]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("FT_CLIENT_ID") && err.contains("FT_CLIENT_SECRET"), "{err}");
+    assert!(
+        err.contains("FT_CLIENT_ID") && err.contains("FT_CLIENT_SECRET"),
+        "{err}"
+    );
     assert_no_outputs(dir.path());
 }
 
@@ -91,7 +126,10 @@ fn unset_variable_reference_is_named() {
     let err = refused(&format!(
         "sources:\n  - type: france_travail\n    client_secret: ${{NOT_SET_ANYWHERE_42}}\n{SINKS}"
     ));
-    assert!(err.contains("NOT_SET_ANYWHERE_42") && err.contains("sources[0].client_secret"), "{err}");
+    assert!(
+        err.contains("NOT_SET_ANYWHERE_42") && err.contains("sources[0].client_secret"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -99,7 +137,11 @@ fn credentials_from_a_dotenv_file_next_to_the_spec() {
     // Same spec as above, but the variable comes from .env: the error moves on
     // to the (unreachable) API, which proves the variable was read.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join(".env"), "MY_FT_SECRET_FROM_DOTENV=abc\nFT_CLIENT_ID=x\n").unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "MY_FT_SECRET_FROM_DOTENV=abc\nFT_CLIENT_ID=x\n",
+    )
+    .unwrap();
     std::fs::write(
         dir.path().join("job.yaml"),
         format!("sources:\n  - type: france_travail\n    client_secret: ${{MY_FT_SECRET_FROM_DOTENV}}\n    token_url: http://127.0.0.1:9/token\n    max_retries: 0\n{SINKS}"),
@@ -135,7 +177,11 @@ fn malformed_replay_line_is_reported_with_its_number() {
 fn output_path_that_is_a_folder_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("out/o.csv")).unwrap();
-    std::fs::write(dir.path().join("job.yaml"), format!("{}{SINKS}", replay_source())).unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!("{}{SINKS}", replay_source()),
+    )
+    .unwrap();
     let out = jobharvest(dir.path(), &["run", "job.yaml"], &[]);
     let err = stderr(&out);
     assert!(!out.status.success());

@@ -27,14 +27,24 @@ fn demo_spec_writes_every_offer_to_three_formats() {
         &[],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("Harvested 7 offers"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Harvested 7 offers"),
+        "{}",
+        stderr(&out)
+    );
 
     let offers = sample_offers();
-    let ids: HashSet<String> = offers.iter().map(|o| o["id"].as_str().unwrap().to_string()).collect();
+    let ids: HashSet<String> = offers
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
 
     let rows = read_parquet(&pq);
     assert_eq!(rows.len(), offers.len());
-    let got: HashSet<String> = rows.iter().map(|r| r["source_id"].as_str().unwrap().to_string()).collect();
+    let got: HashSet<String> = rows
+        .iter()
+        .map(|r| r["source_id"].as_str().unwrap().to_string())
+        .collect();
     assert_eq!(got, ids);
     for offer in &offers {
         let id = offer["id"].as_str().unwrap();
@@ -52,7 +62,10 @@ fn demo_spec_writes_every_offer_to_three_formats() {
 
     let csv_rows = read_csv(&csv, b',');
     assert_eq!(csv_rows.len(), offers.len());
-    assert!(csv_rows.iter().all(|r| r.values().all(|v| v != "None")), "no \"None\" text");
+    assert!(
+        csv_rows.iter().all(|r| r.values().all(|v| v != "None")),
+        "no \"None\" text"
+    );
     assert!(xlsx.metadata().unwrap().len() > 0);
 }
 
@@ -78,5 +91,8 @@ fn replay_of_gzipped_file_with_limit() {
 }
 
 fn flate2_writer(path: &std::path::Path) -> impl std::io::Write {
-    flate2::write::GzEncoder::new(std::fs::File::create(path).unwrap(), flate2::Compression::fast())
+    flate2::write::GzEncoder::new(
+        std::fs::File::create(path).unwrap(),
+        flate2::Compression::fast(),
+    )
 }

@@ -9,10 +9,16 @@ use serde_json::Value;
 
 use crate::support::*;
 
-const OK_ENV: [(&str, &str); 2] = [("FT_CLIENT_ID", "my-app"), ("FT_CLIENT_SECRET", "right-secret")];
+const OK_ENV: [(&str, &str); 2] = [
+    ("FT_CLIENT_ID", "my-app"),
+    ("FT_CLIENT_SECRET", "right-secret"),
+];
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn yaml_spec(s: &StandIn) -> String {
@@ -36,14 +42,29 @@ async fn harvest(spec_name: &str, spec: impl Fn(&StandIn) -> String) {
     let stand_in = StandIn::start(offers.clone()).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(spec_name), spec(&stand_in)).unwrap();
-    let out = jobharvest_async(dir.path().to_path_buf(), vec!["run".into(), spec_name.into()], env(&OK_ENV)).await;
+    let out = jobharvest_async(
+        dir.path().to_path_buf(),
+        vec!["run".into(), spec_name.into()],
+        env(&OK_ENV),
+    )
+    .await;
     let err = stderr(&out);
     assert!(out.status.success(), "{err}");
     assert!(err.contains("Harvested 320 offers"), "{err}");
-    assert!(!err.contains("right-secret") && !err.contains("tok-1"), "secret leaked: {err}");
-    assert_eq!(stand_in.search_calls.load(Ordering::SeqCst), 3, "320 offers = 3 pages of 150");
+    assert!(
+        !err.contains("right-secret") && !err.contains("tok-1"),
+        "secret leaked: {err}"
+    );
+    assert_eq!(
+        stand_in.search_calls.load(Ordering::SeqCst),
+        3,
+        "320 offers = 3 pages of 150"
+    );
 
-    let by_id: HashMap<String, &Value> = offers.iter().map(|o| (o["id"].as_str().unwrap().to_string(), o)).collect();
+    let by_id: HashMap<String, &Value> = offers
+        .iter()
+        .map(|o| (o["id"].as_str().unwrap().to_string(), o))
+        .collect();
 
     // Parquet: typed, every offer once, every skill kept.
     let rows = read_parquet(&dir.path().join("out/offres.parquet"));
@@ -53,7 +74,12 @@ async fn harvest(spec_name: &str, spec: impl Fn(&StandIn) -> String) {
         let id = row["source_id"].as_str().unwrap();
         assert!(seen.insert(id.to_string()), "{id} twice");
         let offer = by_id[id];
-        let skills: Vec<String> = row["skills"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().into()).collect();
+        let skills: Vec<String> = row["skills"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().into())
+            .collect();
         assert_eq!(skills, skills_of(offer), "{id}");
         assert_eq!(row["title"], offer["intitule"]);
         assert_eq!(row["latitude"], offer["lieuTravail"]["latitude"]);
@@ -61,7 +87,10 @@ async fn harvest(spec_name: &str, spec: impl Fn(&StandIn) -> String) {
         let company = offer["entreprise"]["nom"].clone();
         assert_eq!(row["company_name"], company, "{id}: missing name is a null");
         assert_eq!(row["salary_label"], offer["salaire"]["libelle"]);
-        assert!(row["contact_name"].is_null() && row["contact_phone"].is_null(), "no personal data by default");
+        assert!(
+            row["contact_name"].is_null() && row["contact_phone"].is_null(),
+            "no personal data by default"
+        );
     }
 
     // CSV: same ids, nulls as empty cells, no "None".
@@ -79,12 +108,25 @@ async fn harvest(spec_name: &str, spec: impl Fn(&StandIn) -> String) {
     // Excel: header, one row per offer, numbers as numbers.
     let mut wb: Xlsx<_> = open_workbook(dir.path().join("out/offres.xlsx")).unwrap();
     let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
-    let header: Vec<String> = sheet.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    let header: Vec<String> = sheet
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
     assert_eq!(sheet.height(), 321);
     let lat = col("latitude");
-    let numeric = sheet.rows().skip(1).filter(|r| matches!(r[lat], Data::Float(_))).count();
-    let expected = offers.iter().filter(|o| o["lieuTravail"].get("latitude").is_some()).count();
+    let numeric = sheet
+        .rows()
+        .skip(1)
+        .filter(|r| matches!(r[lat], Data::Float(_)))
+        .count();
+    let expected = offers
+        .iter()
+        .filter(|o| o["lieuTravail"].get("latitude").is_some())
+        .count();
     assert_eq!(numeric, expected);
 }
 
@@ -106,7 +148,10 @@ async fn wrong_credentials_fail_clearly_and_write_nothing() {
     let out = jobharvest_async(
         dir.path().to_path_buf(),
         vec!["run".into(), "job.yaml".into()],
-        env(&[("FT_CLIENT_ID", "my-app"), ("FT_CLIENT_SECRET", "wrong-secret-123")]),
+        env(&[
+            ("FT_CLIENT_ID", "my-app"),
+            ("FT_CLIENT_SECRET", "wrong-secret-123"),
+        ]),
     )
     .await;
     let err = stderr(&out);
@@ -125,9 +170,17 @@ async fn no_match_writes_empty_outputs() {
     let stand_in = StandIn::start(vec![]).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("job.yaml"), yaml_spec(&stand_in)).unwrap();
-    let out = jobharvest_async(dir.path().to_path_buf(), vec!["run".into(), "job.yaml".into()], env(&OK_ENV)).await;
+    let out = jobharvest_async(
+        dir.path().to_path_buf(),
+        vec!["run".into(), "job.yaml".into()],
+        env(&OK_ENV),
+    )
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read_parquet(&dir.path().join("out/offres.parquet")).len(), 0);
+    assert_eq!(
+        read_parquet(&dir.path().join("out/offres.parquet")).len(),
+        0
+    );
     assert_eq!(read_csv(&dir.path().join("out/offres.csv"), b',').len(), 0);
 }
 
@@ -138,13 +191,27 @@ async fn cli_outputs_replace_the_spec_sinks_and_limit_stops_early() {
     std::fs::write(dir.path().join("job.yaml"), yaml_spec(&stand_in)).unwrap();
     let out = jobharvest_async(
         dir.path().to_path_buf(),
-        ["run", "job.yaml", "--limit", "160", "--sink", "csv:semi.txt", "-o", "x.parquet"].map(String::from).to_vec(),
+        [
+            "run",
+            "job.yaml",
+            "--limit",
+            "160",
+            "--sink",
+            "csv:semi.txt",
+            "-o",
+            "x.parquet",
+        ]
+        .map(String::from)
+        .to_vec(),
         env(&OK_ENV),
     )
     .await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(read_csv(&dir.path().join("semi.txt"), b',').len(), 160);
     assert_eq!(read_parquet(&dir.path().join("x.parquet")).len(), 160);
-    assert!(!dir.path().join("out").exists(), "the spec's sinks were replaced");
+    assert!(
+        !dir.path().join("out").exists(),
+        "the spec's sinks were replaced"
+    );
     assert_eq!(stand_in.search_calls.load(Ordering::SeqCst), 2);
 }

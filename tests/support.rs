@@ -27,7 +27,11 @@ pub fn jobharvest(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
 }
 
 /// Runs the binary off the async runtime.
-pub async fn jobharvest_async(cwd: PathBuf, args: Vec<String>, env: Vec<(String, String)>) -> Output {
+pub async fn jobharvest_async(
+    cwd: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+) -> Output {
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -120,7 +124,10 @@ impl Respond for Search {
         let end = b.min(total - 1);
         let body = serde_json::json!({"resultats": &self.offers[a..=end], "filtresPossibles": []});
         ResponseTemplate::new(if end + 1 < total { 206 } else { 200 })
-            .insert_header("Content-Range", format!("offres {a}-{end}/{total}").as_str())
+            .insert_header(
+                "Content-Range",
+                format!("offres {a}-{end}/{total}").as_str(),
+            )
             .set_body_json(body)
     }
 }
@@ -169,7 +176,10 @@ impl StandIn {
     }
 
     pub fn token_url(&self) -> String {
-        format!("{}/connexion/oauth2/access_token?realm=%2Fpartenaire", self.server.uri())
+        format!(
+            "{}/connexion/oauth2/access_token?realm=%2Fpartenaire",
+            self.server.uri()
+        )
     }
 
     pub fn api_url(&self) -> String {
@@ -211,10 +221,16 @@ fn cell_json(col: &dyn Array, i: usize) -> Value {
         DataType::Float64 => serde_json::json!(col.as_primitive::<Float64Type>().value(i)),
         DataType::Int64 => serde_json::json!(col.as_primitive::<Int64Type>().value(i)),
         DataType::Boolean => Value::Bool(col.as_boolean().value(i)),
-        DataType::Timestamp(_, _) => serde_json::json!(col.as_primitive::<TimestampMicrosecondType>().value(i)),
+        DataType::Timestamp(_, _) => {
+            serde_json::json!(col.as_primitive::<TimestampMicrosecondType>().value(i))
+        }
         DataType::List(_) => {
             let list = col.as_list::<i32>().value(i);
-            Value::Array((0..list.len()).map(|j| cell_json(list.as_ref(), j)).collect())
+            Value::Array(
+                (0..list.len())
+                    .map(|j| cell_json(list.as_ref(), j))
+                    .collect(),
+            )
         }
         other => panic!("unexpected column type {other}"),
     }
@@ -226,12 +242,18 @@ pub fn read_csv(path: &Path, delimiter: u8) -> Vec<std::collections::HashMap<Str
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(bytes.as_slice());
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(bytes.as_slice());
     let headers = r.headers().unwrap().clone();
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            headers.iter().map(String::from).zip(rec.iter().map(String::from)).collect()
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -240,6 +262,10 @@ pub fn read_csv(path: &Path, delimiter: u8) -> Vec<std::collections::HashMap<Str
 pub fn skills_of(offer: &Value) -> Vec<String> {
     offer["competences"]
         .as_array()
-        .map(|a| a.iter().filter_map(|c| c["libelle"].as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| c["libelle"].as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -27,7 +27,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a job spec: fetch from its sources, write to its sinks.
-    #[command(after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml --sink csv:out/a.txt -o out/a.parquet\n  jobharvest run job.yaml --limit 150")]
+    #[command(
+        after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml --sink csv:out/a.txt -o out/a.parquet\n  jobharvest run job.yaml --limit 150"
+    )]
     Run(RunArgs),
     /// Check a job spec without touching the network or writing anything.
     Validate {

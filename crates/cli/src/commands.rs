@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use jobharvest_core::registry::PreparedSink;
 use jobharvest_core::checkpoint::CheckpointPaths;
+use jobharvest_core::registry::PreparedSink;
 use jobharvest_core::runner::{CheckpointOptions, Job, RunOptions, RunReport, Runner};
 use jobharvest_core::source::SourceStats;
 use jobharvest_core::{Error, FilterSupport, Registry, Result, spec};
@@ -33,17 +33,23 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
 fn cli_sinks(registry: &Registry, args: &RunArgs) -> Result<Vec<PreparedSink>> {
     let mut sinks = Vec::new();
     for (i, s) in args.sinks.iter().enumerate() {
-        let (kind, path) = s.split_once(':').filter(|(k, p)| !k.is_empty() && !p.is_empty()).ok_or_else(|| {
-            Error::config(format!(
-                "--sink `{s}`: expected TYPE:PATH, such as `csv:out/offres.csv`"
-            ))
-        })?;
-        sinks.push(registry.prepare_sink(json!({"type": kind, "path": path}), &format!("--sink[{i}]"))?);
+        let (kind, path) = s
+            .split_once(':')
+            .filter(|(k, p)| !k.is_empty() && !p.is_empty())
+            .ok_or_else(|| {
+                Error::config(format!(
+                    "--sink `{s}`: expected TYPE:PATH, such as `csv:out/offres.csv`"
+                ))
+            })?;
+        sinks.push(
+            registry.prepare_sink(json!({"type": kind, "path": path}), &format!("--sink[{i}]"))?,
+        );
     }
     for (i, path) in args.outputs.iter().enumerate() {
         let kind = registry.sink_type_for_path(path)?;
         let path = path.to_string_lossy();
-        sinks.push(registry.prepare_sink(json!({"type": kind, "path": path}), &format!("-o[{i}]"))?);
+        sinks
+            .push(registry.prepare_sink(json!({"type": kind, "path": path}), &format!("-o[{i}]"))?);
     }
     Ok(sinks)
 }
@@ -96,10 +102,17 @@ fn checkpoint_paths(job: &Job, spec_path: &Path) -> CheckpointPaths {
         .first()
         .map(|s| {
             let p = Path::new(&s.target);
-            if p.is_absolute() { p.to_path_buf() } else { job.base_dir.join(p) }
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                job.base_dir.join(p)
+            }
         })
         .unwrap_or_else(|| job.base_dir.join("out"));
-    let dir = first.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = first
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     let stem = spec_path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -109,7 +122,9 @@ fn checkpoint_paths(job: &Job, spec_path: &Path) -> CheckpointPaths {
 
 async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool) -> Result<()> {
     if args.limit == Some(0) {
-        return Err(Error::config("--limit 0 fetches nothing; give a positive number or leave it out"));
+        return Err(Error::config(
+            "--limit 0 fetches nothing; give a positive number or leave it out",
+        ));
     }
     let overrides = cli_sinks(registry, &args)?;
     let (job, fingerprint) = load_job(registry, &args.spec, overrides)?;
@@ -340,6 +355,11 @@ fn connectors(registry: &Registry) {
     println!("Sinks (the `type` of an entry under `sinks:`):");
     for info in registry.sinks() {
         let ext: Vec<_> = info.extensions.iter().map(|e| format!(".{e}")).collect();
-        println!("  {:<16} {} ({})", info.name, info.description, ext.join(", "));
+        println!(
+            "  {:<16} {} ({})",
+            info.name,
+            info.description,
+            ext.join(", ")
+        );
     }
 }

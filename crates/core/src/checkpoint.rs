@@ -175,8 +175,12 @@ impl Checkpoint {
                 source: source.into(),
                 record: std::borrow::Cow::Borrowed(record),
             };
-            serde_json::to_writer(&mut *spool, &line)
-                .map_err(|e| Error::new(ErrorKind::Io, format!("cannot write the checkpoint spool: {e}")))?;
+            serde_json::to_writer(&mut *spool, &line).map_err(|e| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot write the checkpoint spool: {e}"),
+                )
+            })?;
             spool
                 .write_all(b"\n")
                 .map_err(|e| Error::io("write", &self.spool_path, e))?;
@@ -225,7 +229,10 @@ impl Checkpoint {
     ///
     /// # Errors
     /// When the spool cannot be read, or a line other than the last is bad.
-    pub fn read_spool(&self, mut f: impl FnMut(Vec<(String, JobRecord)>) -> Result<()>) -> Result<u64> {
+    pub fn read_spool(
+        &self,
+        mut f: impl FnMut(Vec<(String, JobRecord)>) -> Result<()>,
+    ) -> Result<u64> {
         lock(&self.spool)
             .flush()
             .map_err(|e| Error::io("flush", &self.spool_path, e))?;
@@ -280,16 +287,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = CheckpointPaths::new(dir.path(), "job");
         let cp = Checkpoint::create(&paths, "f1").unwrap();
-        cp.spool_records("ft", &[JobRecord::new("france_travail", "A")]).unwrap();
+        cp.spool_records("ft", &[JobRecord::new("france_travail", "A")])
+            .unwrap();
         cp.complete("ft", "slice-1").unwrap();
-        cp.spool_records("ft", &[JobRecord::new("france_travail", "B")]).unwrap();
+        cp.spool_records("ft", &[JobRecord::new("france_travail", "B")])
+            .unwrap();
         drop(cp); // the run dies
 
         // A torn last line, as a crash mid-write leaves it.
         let mut f = OpenOptions::new().append(true).open(&paths.spool).unwrap();
         f.write_all(b"{\"source\":\"ft\",\"rec").unwrap();
 
-        assert!(Checkpoint::resume(&paths, "other").unwrap_err().to_string().contains("changed"));
+        assert!(
+            Checkpoint::resume(&paths, "other")
+                .unwrap_err()
+                .to_string()
+                .contains("changed")
+        );
         let cp = Checkpoint::resume(&paths, "f1").unwrap();
         assert!(cp.is_done("ft", "slice-1"));
         assert!(!cp.is_done("ft", "slice-2"));
@@ -297,7 +311,11 @@ mod tests {
         let mut ids = vec![];
         let n = cp
             .read_spool(|batch| {
-                ids.extend(batch.into_iter().map(|(s, r)| format!("{s}/{}", r.source_id)));
+                ids.extend(
+                    batch
+                        .into_iter()
+                        .map(|(s, r)| format!("{s}/{}", r.source_id)),
+                );
                 Ok(())
             })
             .unwrap();

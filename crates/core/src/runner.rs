@@ -171,7 +171,13 @@ impl Runner {
         let seen = Arc::new(Seen::default());
         let mut plans = Vec::new();
         for (built, st) in self.job.sources.into_iter().zip(self.stats) {
-            let cx = SourceContext::new(built.name.as_str(), tx.clone(), st.clone(), seen.clone(), self.options.limit);
+            let cx = SourceContext::new(
+                built.name.as_str(),
+                tx.clone(),
+                st.clone(),
+                seen.clone(),
+                self.options.limit,
+            );
             let plan = built
                 .source
                 .plan(cx)
@@ -223,7 +229,10 @@ impl Runner {
             sink_tasks.push((type_name, target, label, task));
         }
 
-        let resumable = job.sources.iter().any(|s| s.source.capabilities().resumable);
+        let resumable = job
+            .sources
+            .iter()
+            .any(|s| s.source.capabilities().resumable);
         let checkpoint = match options.checkpoint.as_ref().filter(|_| resumable) {
             Some(c) if c.resume => {
                 let cp = Checkpoint::resume(&c.paths, &c.fingerprint)?;
@@ -248,11 +257,20 @@ impl Runner {
         let mut summaries = Vec::new();
         let mut contexts = Vec::new();
         for (built, st) in job.sources.iter().zip(&stats) {
-            let scx = SourceContext::new(built.name.as_str(), tx.clone(), st.clone(), seen.clone(), options.limit);
+            let scx = SourceContext::new(
+                built.name.as_str(),
+                tx.clone(),
+                st.clone(),
+                seen.clone(),
+                options.limit,
+            );
             let resumable = built.source.capabilities().resumable;
             contexts.push(scx.with_checkpoint(checkpoint.clone().filter(|_| resumable)));
         }
-        if let Some(cp) = checkpoint.clone().filter(|_| options.checkpoint.as_ref().is_some_and(|c| c.resume)) {
+        if let Some(cp) = checkpoint
+            .clone()
+            .filter(|_| options.checkpoint.as_ref().is_some_and(|c| c.resume))
+        {
             // Records of the interrupted run go first; the sources then skip
             // their completed slices and re-fetched records are dropped as
             // duplicates.
@@ -275,7 +293,12 @@ impl Runner {
                     })
                 })
                 .await
-                .map_err(|e| Error::new(ErrorKind::Io, format!("restoring the checkpoint failed: {e}")))
+                .map_err(|e| {
+                    Error::new(
+                        ErrorKind::Io,
+                        format!("restoring the checkpoint failed: {e}"),
+                    )
+                })
                 .and_then(|r| r);
                 if let Ok(n) = &res {
                     tracing::info!(records = n, "Restored records from the checkpoint.");
@@ -397,9 +420,9 @@ impl Runner {
                     cp.remove();
                 }
                 Ok(RunReport {
-                sources: summaries,
-                sinks,
-                elapsed: started.elapsed(),
+                    sources: summaries,
+                    sinks,
+                    elapsed: started.elapsed(),
                 })
             }
         }
@@ -418,7 +441,10 @@ fn is_placeholder(e: &Error) -> bool {
 
 /// Writes batches until told to finish. Returns `None` when the run was
 /// abandoned (the sink is dropped and leaves nothing behind).
-fn drive_sink(mut sink: Box<dyn Sink>, mut rx: mpsc::Receiver<SinkMsg>) -> Result<Option<SinkReport>> {
+fn drive_sink(
+    mut sink: Box<dyn Sink>,
+    mut rx: mpsc::Receiver<SinkMsg>,
+) -> Result<Option<SinkReport>> {
     while let Some(msg) = rx.blocking_recv() {
         match msg {
             SinkMsg::Batch(batch) => sink.write(&batch)?,
@@ -487,7 +513,12 @@ mod tests {
         }
     }
 
-    fn job(ids: Vec<&'static str>, fail_after: bool, fail_on: Option<&'static str>, log: &Log) -> Job {
+    fn job(
+        ids: Vec<&'static str>,
+        fail_after: bool,
+        fail_on: Option<&'static str>,
+        log: &Log,
+    ) -> Job {
         let log = log.clone();
         let sink = PreparedSink::new("mem", "memory", move |_| {
             Ok(Box::new(Mem {
@@ -510,10 +541,13 @@ mod tests {
     #[tokio::test]
     async fn streams_every_record_once_and_finishes() {
         let log = Log::default();
-        let report = Runner::new(job(vec!["a", "b", "a", "c"], false, None, &log), RunOptions::default())
-            .run(std::future::pending())
-            .await
-            .unwrap();
+        let report = Runner::new(
+            job(vec!["a", "b", "a", "c"], false, None, &log),
+            RunOptions::default(),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap();
         assert_eq!(*log.0.lock().unwrap(), ["a", "b", "c"]);
         assert_eq!(report.sinks[0].report.rows, 3);
         assert_eq!(SourceStats::get(&report.sources[0].stats.duplicates), 1);
@@ -546,7 +580,8 @@ mod tests {
     #[tokio::test]
     async fn sink_failure_is_reported() {
         let log = Log::default();
-        let ids: Vec<&'static str> = vec!["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
+        let ids: Vec<&'static str> =
+            vec!["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l"];
         let err = Runner::new(job(ids, false, Some("b"), &log), RunOptions::default())
             .run(std::future::pending())
             .await
@@ -557,9 +592,12 @@ mod tests {
     #[tokio::test]
     async fn interrupt_writes_nothing() {
         let log = Log::default();
-        let err = Runner::new(job(vec!["a", "b"], false, None, &log), RunOptions::default())
-            .run(async {})
-            .await;
+        let err = Runner::new(
+            job(vec!["a", "b"], false, None, &log),
+            RunOptions::default(),
+        )
+        .run(async {})
+        .await;
         // The interrupt is ready at once; either it wins (nothing written)
         // or the tiny job finished first. It must never half-finish.
         match err {

@@ -80,7 +80,9 @@ fn load_dotenv(spec_dir: &Path) {
         }
         match dotenvy::from_path(&file) {
             Ok(()) => tracing::debug!(path = %file.display(), "Loaded environment file."),
-            Err(e) => tracing::warn!(path = %file.display(), error = %e, "Could not read environment file."),
+            Err(e) => {
+                tracing::warn!(path = %file.display(), error = %e, "Could not read environment file.")
+            }
         }
         seen.push(canon);
     }
@@ -116,7 +118,9 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
             e.to_string().replace('\n', " ")
         ))
     })?;
-    interpolate(&mut value, &mut String::new(), &|name| std::env::var(name).ok())?;
+    interpolate(&mut value, &mut String::new(), &|name| {
+        std::env::var(name).ok()
+    })?;
     if !value.is_object() {
         return Err(Error::config(format!(
             "the spec `{}` must be a map with `sources` and `sinks`",
@@ -154,7 +158,9 @@ impl LoadedSpec {
             .sources
             .iter()
             .enumerate()
-            .map(|(i, v)| registry.build_source(v.clone(), &format!("sources[{i}]"), &self.base_dir))
+            .map(|(i, v)| {
+                registry.build_source(v.clone(), &format!("sources[{i}]"), &self.base_dir)
+            })
             .collect::<Result<_>>()?;
         let mut names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
         names.sort_unstable();
@@ -246,7 +252,10 @@ fn substitute(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, S
                 Some((n, d)) => (n, Some(d)),
                 None => (inner, None),
             };
-            match env(name).filter(|v| !v.is_empty()).or(default.map(str::to_string)) {
+            match env(name)
+                .filter(|v| !v.is_empty())
+                .or(default.map(str::to_string))
+            {
                 Some(v) => out.push_str(&v),
                 None => return Err(name.to_string()),
             }
@@ -278,7 +287,10 @@ mod tests {
         assert_eq!(substitute("id=${FT_CLIENT_ID}!", &env).unwrap(), "id=abc!");
         assert_eq!(substitute("${NOPE:-fallback}", &env).unwrap(), "fallback");
         assert_eq!(substitute("${EMPTY:-x}", &env).unwrap(), "x");
-        assert_eq!(substitute("cost $5 and $${LIT}", &env).unwrap(), "cost $5 and ${LIT}");
+        assert_eq!(
+            substitute("cost $5 and $${LIT}", &env).unwrap(),
+            "cost $5 and ${LIT}"
+        );
         assert_eq!(substitute("${NOPE}", &env).unwrap_err(), "NOPE");
     }
 
@@ -287,7 +299,10 @@ mod tests {
         let mut v = json!({"sources": [{"type": "x", "client_secret": "${FT_SECRET_X}"}]});
         let err = interpolate(&mut v, &mut String::new(), &env).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("sources[0].client_secret: environment variable `FT_SECRET_X`"), "{msg}");
+        assert!(
+            msg.starts_with("sources[0].client_secret: environment variable `FT_SECRET_X`"),
+            "{msg}"
+        );
     }
 
     fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -318,7 +333,11 @@ mod tests {
     #[test]
     fn unknown_top_level_key_is_named() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(dir.path(), "a.yaml", "sources: [{type: replay}]\nsinkz: []\n");
+        let p = write(
+            dir.path(),
+            "a.yaml",
+            "sources: [{type: replay}]\nsinkz: []\n",
+        );
         let err = load(&p).unwrap_err();
         assert!(err.to_string().contains("sinkz"), "{err}");
     }
@@ -327,7 +346,12 @@ mod tests {
     fn syntax_error_and_missing_file_are_clear() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(dir.path(), "a.yaml", "sources: [\n");
-        assert!(load(&p).unwrap_err().to_string().contains("cannot parse the spec"));
+        assert!(
+            load(&p)
+                .unwrap_err()
+                .to_string()
+                .contains("cannot parse the spec")
+        );
         let err = load(&dir.path().join("nope.yaml")).unwrap_err();
         assert!(err.to_string().contains("does not exist"), "{err}");
         let err = load(&dir.path().join("job.json")).unwrap_err();
