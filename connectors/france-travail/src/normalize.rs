@@ -139,7 +139,10 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
         .collect();
     record.url = clean(origin.url_origine).or_else(|| Some(offer_page(&id)));
 
-    let contact = offer.contact.unwrap_or_default();
+    let contact_raw = offer.contact;
+    let contact: Contact = contact_raw
+        .and_then(|c| serde_json::from_str(c.get()).ok())
+        .unwrap_or_default();
     let agency_mail = offer.agence.and_then(|a| clean(a.courriel));
     record.apply_url = clean(contact.url_postulation.clone())
         .or_else(|| contact.courriel.as_deref().and_then(find_url))
@@ -150,10 +153,9 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
         fill_contact(&mut record, contact);
         record.raw = Some(raw.to_string());
     } else {
-        record.raw = Some(if removable {
-            without_personal_data(raw)?
-        } else {
-            raw.to_string()
+        record.raw = Some(match contact_raw {
+            Some(text) if removable => without_personal_data(raw, text)?,
+            _ => raw.to_string(),
         });
     }
     Ok(record)
@@ -201,31 +203,42 @@ fn has_personal_data(contact: &Contact) -> bool {
         || contact.courriel.as_deref().is_some_and(is_email)
 }
 
-/// `raw` without the personal keys of `contact`, other members untouched
-/// and in their order.
-fn without_personal_data(raw: &str) -> Result<String> {
+/// `raw` without the personal keys of `contact`, everything else byte for
+/// byte as the API sent it.
+///
+/// Only the `contact` object is re-encoded and spliced back: `contact` is
+/// the object's text borrowed from `raw` by the one parse of the offer, so
+/// its place in `raw` is known without another pass. This runs for most
+/// offers, so it must not re-serialize the whole payload.
+fn without_personal_data(raw: &str, contact: &RawValue) -> Result<String> {
     let reserialize = |e: serde_json::Error| {
         Error::new(
             ErrorKind::Parse,
             format!("could not remove the recruiter's details from the offer: {e}"),
         )
     };
-    let mut offer: Members = serde_json::from_str(raw).map_err(reserialize)?;
-    for (key, value) in &mut offer.0 {
-        if key != "contact" || !value.get().starts_with('{') {
-            continue;
-        }
-        let mut contact: Members = serde_json::from_str(value.get()).map_err(reserialize)?;
-        contact.0.retain(|(k, v)| {
-            let personal = PERSONAL_KEYS.contains(&k.as_str())
-                || (k == "courriel"
-                    && serde_json::from_str::<String>(v.get()).is_ok_and(|m| is_email(&m)));
-            !personal
-        });
-        let text = serde_json::to_string(&contact).map_err(reserialize)?;
-        *value = RawValue::from_string(text).map_err(reserialize)?;
+    let text = contact.get();
+    let start = (text.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+    let end = start.wrapping_add(text.len());
+    if end > raw.len() || raw.get(start..end) != Some(text) {
+        return Err(Error::new(
+            ErrorKind::Parse,
+            "could not remove the recruiter's details from the offer: `contact` is not part of the payload",
+        ));
     }
-    serde_json::to_string(&offer).map_err(reserialize)
+    let mut members: Members = serde_json::from_str(text).map_err(reserialize)?;
+    members.0.retain(|(k, v)| {
+        let personal = PERSONAL_KEYS.contains(&k.as_str())
+            || (k == "courriel"
+                && serde_json::from_str::<String>(v.get()).is_ok_and(|m| is_email(&m)));
+        !personal
+    });
+    let cleaned = serde_json::to_string(&members).map_err(reserialize)?;
+    let mut out = String::with_capacity(raw.len());
+    out.push_str(&raw[..start]);
+    out.push_str(&cleaned);
+    out.push_str(&raw[end..]);
+    Ok(out)
 }
 
 /// Trims; empty text becomes `None`.

@@ -10,14 +10,18 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
 /// One offer (`Offre`), as far as the mapping needs it.
+///
+/// `contact` is kept as the borrowed JSON text of the object: the mapping
+/// parses it, and knows where it sits in the payload to remove personal
+/// data from `raw` without re-encoding the rest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Offer {
+pub struct Offer<'a> {
     #[serde(deserialize_with = "text")]
     pub id: Option<String>,
     #[serde(deserialize_with = "text")]
@@ -66,8 +70,8 @@ pub struct Offer {
     pub duree_travail_libelle_converti: Option<String>,
     #[serde(deserialize_with = "boolean")]
     pub alternance: Option<bool>,
-    #[serde(deserialize_with = "object")]
-    pub contact: Option<Contact>,
+    #[serde(borrow, deserialize_with = "raw_object")]
+    pub contact: Option<&'a RawValue>,
     #[serde(deserialize_with = "object")]
     pub agence: Option<Agence>,
     #[serde(deserialize_with = "integer")]
@@ -361,35 +365,109 @@ fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
 }
 
 /// A nested object; `null` or a non-object gives `None`.
+///
+/// One pass: the object's members are read straight into `T`, whose own
+/// fields are lenient; anything else is skipped.
 fn object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    let value = Option::<Box<RawValue>>::deserialize(d)?;
-    Ok(value.and_then(|raw| {
-        raw.get()
-            .starts_with('{')
-            .then(|| serde_json::from_str(raw.get()).ok())
-            .flatten()
-    }))
+    d.deserialize_any(Lenient::<T>(std::marker::PhantomData))
+}
+
+/// A nested object's JSON text, borrowed from the payload; `null` or a
+/// non-object gives `None`.
+fn raw_object<'de, D>(d: D) -> Result<Option<&'de RawValue>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw = Option::<&'de RawValue>::deserialize(d)?;
+    Ok(raw.filter(|r| r.get().starts_with('{')))
+}
+
+/// Reads an object into `Some(T)` and skips anything else as `None`.
+struct Lenient<T>(std::marker::PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Lenient<T> {
+    type Value = Option<T>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| None)
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Lenient<T> {
+    type Value = Option<T>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// A list of objects; `null`, a non-list, or items that are not objects
-/// are left out.
+/// are left out. One pass, like [`object`].
 fn list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where
     D: Deserializer<'de>,
-    T: DeserializeOwned,
+    T: Deserialize<'de>,
 {
-    let value = Option::<Box<RawValue>>::deserialize(d)?;
-    let Some(raw) = value else {
-        return Ok(Vec::new());
-    };
-    let items: Vec<Box<RawValue>> = serde_json::from_str(raw.get()).unwrap_or_default();
-    Ok(items
-        .iter()
-        .filter(|item| item.get().starts_with('{'))
-        .filter_map(|item| serde_json::from_str(item.get()).ok())
-        .collect())
+    struct Items<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for Items<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+            while let Some(item) = seq.next_element_seed(Lenient::<T>(std::marker::PhantomData))? {
+                items.extend(item);
+            }
+            Ok(items)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_map(map).map(|_| Vec::new())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+    }
+    d.deserialize_any(Items::<T>(std::marker::PhantomData))
 }

@@ -48,6 +48,7 @@ pub struct Checkpoint {
     spool_path: PathBuf,
     state: Mutex<State>,
     spool: Mutex<BufWriter<File>>,
+    spooled: std::sync::atomic::AtomicU64,
 }
 
 /// Where a job's checkpoint lives.
@@ -98,6 +99,7 @@ impl Checkpoint {
                 done: BTreeMap::new(),
             }),
             spool: Mutex::new(BufWriter::with_capacity(1 << 16, spool)),
+            spooled: Default::default(),
         };
         cp.save()?;
         Ok(cp)
@@ -148,12 +150,20 @@ impl Checkpoint {
             spool_path: paths.spool.clone(),
             state: Mutex::new(state),
             spool: Mutex::new(BufWriter::with_capacity(1 << 16, spool)),
+            // Resumed: what is in the spool already counts.
+            spooled: std::sync::atomic::AtomicU64::new(1),
         })
     }
 
     /// How many slices are done, over every source.
     pub fn done_count(&self) -> usize {
         lock(&self.state).done.values().map(BTreeSet::len).sum()
+    }
+
+    /// Whether the run kept nothing worth resuming (no record spooled, no
+    /// slice done): such a checkpoint is removed even when the run fails.
+    pub fn is_empty(&self) -> bool {
+        self.done_count() == 0 && self.spooled.load(std::sync::atomic::Ordering::Relaxed) == 0
     }
 
     /// Whether `source` completed slice `key`.
@@ -169,6 +179,8 @@ impl Checkpoint {
     /// # Errors
     /// When the spool cannot be written.
     pub fn spool_records(&self, source: &str, records: &[JobRecord]) -> Result<()> {
+        self.spooled
+            .fetch_add(records.len() as u64, std::sync::atomic::Ordering::Relaxed);
         let mut spool = lock(&self.spool);
         for record in records {
             let line = SpoolLine {

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::record::JobRecord;
 use crate::registry::{BuildContext, NormalizeOptions, Normalizer, SourceConfig};
 use crate::source::{Capabilities, Flow, Source, SourceContext, SourceStats};
 
@@ -51,7 +52,7 @@ pub struct ReplayConfig {
 }
 
 fn default_batch_size() -> usize {
-    1024
+    256
 }
 
 impl SourceConfig for ReplayConfig {
@@ -123,6 +124,23 @@ impl Source for Replay {
     }
 }
 
+/// A run of whole lines read from the file, the unit of parallel work.
+struct Chunk {
+    seq: u64,
+    first_line: u64,
+    text: String,
+}
+
+/// What a worker made of a chunk.
+struct Normalized {
+    seq: u64,
+    records: Vec<JobRecord>,
+    bad: Vec<(u64, String, Error)>,
+}
+
+/// Most bytes of text in one chunk, whatever `batch_size` says.
+const CHUNK_BYTES: usize = 4 << 20;
+
 impl Replay {
     fn open(&self) -> Result<Box<dyn BufRead + Send>> {
         let file = File::open(&self.path).map_err(|e| {
@@ -141,28 +159,134 @@ impl Replay {
         Ok(Box::new(BufReader::with_capacity(1 << 20, inner)))
     }
 
+    /// Reads, normalizes and emits every line.
+    ///
+    /// Three stages on their own threads, joined by bounded queues: this
+    /// thread reads chunks of whole lines; one worker per core normalizes
+    /// them; one emitter puts the results back in file order and emits
+    /// them. File order is kept, so a failing run always names the first
+    /// bad line, and outputs are the same from run to run.
     fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
         let mut reader = self.open()?;
-        let mut skipped: Option<BufWriter<File>> = None;
-        let mut batch = Vec::with_capacity(self.batch_size);
-        let mut line = String::new();
-        let mut number = 0u64;
-        loop {
-            line.clear();
-            let n = reader
-                .read_line(&mut line)
-                .map_err(|e| Error::io("read", &self.path, e).with_context("line", number + 1))?;
-            if n == 0 {
-                break;
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
+        let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers);
+        // Only the workers hold the chunk queue's receiver: once they have
+        // all stopped (the emitter stopped), the reader's next send fails
+        // instead of blocking forever.
+        let chunk_rx = std::sync::Arc::new(std::sync::Mutex::new(chunk_rx));
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Normalized>(workers);
+
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                let done_tx = done_tx.clone();
+                let chunk_rx = chunk_rx.clone();
+                scope.spawn(move || {
+                    loop {
+                        let next = chunk_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok(chunk) = next else { break };
+                        if done_tx.send(self.normalize_chunk(chunk)).is_err() {
+                            break;
+                        }
+                    }
+                });
             }
-            number += 1;
+            drop(done_tx);
+            drop(chunk_rx);
+            let emitter = scope.spawn(move || self.emit_in_order(done_rx, cx, handle));
+
+            let read = self.read_chunks(&mut reader, &chunk_tx);
+            drop(chunk_tx);
+            let emitted = emitter
+                .join()
+                .unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "the replay emitter panicked")));
+            // An emitter error (a bad line, the run stopping) explains a
+            // reader stopped by a closed queue, so it goes first.
+            emitted.and(read)
+        })
+    }
+
+    /// Reads whole lines into chunks until the file ends or the workers stop.
+    fn read_chunks(
+        &self,
+        reader: &mut dyn BufRead,
+        tx: &std::sync::mpsc::SyncSender<Chunk>,
+    ) -> Result<()> {
+        let mut number = 0u64;
+        for seq in 0.. {
+            let first_line = number + 1;
+            let mut text = String::with_capacity(CHUNK_BYTES.min(self.batch_size * 4096));
+            let mut lines = 0;
+            while lines < self.batch_size && text.len() < CHUNK_BYTES {
+                let n = reader.read_line(&mut text).map_err(|e| {
+                    Error::io("read", &self.path, e).with_context("line", number + 1)
+                })?;
+                if n == 0 {
+                    break;
+                }
+                number += 1;
+                lines += 1;
+            }
+            if lines == 0 {
+                return Ok(());
+            }
+            if tx
+                .send(Chunk {
+                    seq,
+                    first_line,
+                    text,
+                })
+                .is_err()
+            {
+                return Ok(()); // the emitter stopped; it says why
+            }
+        }
+        Ok(())
+    }
+
+    fn normalize_chunk(&self, chunk: Chunk) -> Normalized {
+        let mut records = Vec::with_capacity(self.batch_size);
+        let mut bad = Vec::new();
+        for (i, line) in chunk.text.lines().enumerate() {
             let text = line.trim();
             if text.is_empty() {
                 continue;
             }
             match self.normalizer.normalize(text, &self.options) {
-                Ok(record) => batch.push(record),
-                Err(err) if self.on_error == OnError::Skip => {
+                Ok(record) => records.push(record),
+                Err(err) => bad.push((chunk.first_line + i as u64, text.to_string(), err)),
+            }
+        }
+        Normalized {
+            seq: chunk.seq,
+            records,
+            bad,
+        }
+    }
+
+    fn emit_in_order(
+        &self,
+        rx: std::sync::mpsc::Receiver<Normalized>,
+        cx: &SourceContext,
+        handle: &tokio::runtime::Handle,
+    ) -> Result<()> {
+        let mut pending = std::collections::BTreeMap::new();
+        let mut next = 0u64;
+        let mut skipped: Option<BufWriter<File>> = None;
+        for done in rx {
+            pending.insert(done.seq, done);
+            while let Some(done) = pending.remove(&next) {
+                next += 1;
+                for (number, text, err) in done.bad {
+                    if self.on_error == OnError::Fail {
+                        return Err(Error::new(
+                            ErrorKind::Parse,
+                            format!(
+                                "{}:{number}: {}; fix the line, or set `on_error: skip` on the replay source to skip such lines",
+                                self.path.display(),
+                                err.message()
+                            ),
+                        ));
+                    }
                     tracing::warn!(line = number, error = %err, "Skipped a malformed replay line.");
                     SourceStats::bump(&cx.stats().skipped);
                     let out = match &mut skipped {
@@ -172,26 +296,11 @@ impl Replay {
                     writeln!(out, "{text}")
                         .map_err(|e| Error::io("write", &self.skipped_path, e))?;
                 }
-                Err(err) => {
-                    return Err(Error::new(
-                        ErrorKind::Parse,
-                        format!(
-                            "{}:{number}: {}; fix the line, or set `on_error: skip` on the replay source to skip such lines",
-                            self.path.display(),
-                            err.message()
-                        ),
-                    ));
-                }
-            }
-            if batch.len() >= self.batch_size {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(self.batch_size));
-                if handle.block_on(cx.emit(full))? == Flow::Stop {
+                if !done.records.is_empty() && handle.block_on(cx.emit(done.records))? == Flow::Stop
+                {
                     return self.close_skipped(skipped);
                 }
             }
-        }
-        if !batch.is_empty() {
-            handle.block_on(cx.emit(batch))?;
         }
         self.close_skipped(skipped)
     }
@@ -215,7 +324,7 @@ impl Replay {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Batch, JobRecord};
+    use crate::record::Batch;
     use crate::registry::Registry;
     use crate::source::Seen;
     use tokio::sync::mpsc;
@@ -285,6 +394,31 @@ mod tests {
             res.unwrap();
             assert_eq!(ids, ["a", "b", "c"], "gz={gz}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn parallel_normalization_keeps_file_order_and_names_the_first_bad_line() {
+        let mut data = String::new();
+        for i in 0..5000 {
+            data.push_str(&format!("{{\"id\":\"{i}\"}}\n"));
+        }
+        let (res, ids, _, _) =
+            replay(data.as_bytes(), false, serde_json::json!({"batch_size": 7})).await;
+        res.unwrap();
+        let want: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+        assert_eq!(ids, want);
+
+        let mut lines: Vec<String> = data.lines().map(String::from).collect();
+        lines[4100] = "{bad".into();
+        lines[2500] = "{also bad".into();
+        let (res, _, _, _) = replay(
+            lines.join("\n").as_bytes(),
+            false,
+            serde_json::json!({"batch_size": 7}),
+        )
+        .await;
+        let err = res.unwrap_err().to_string();
+        assert!(err.contains("in.jsonl:2501:"), "{err}");
     }
 
     #[tokio::test]

@@ -406,6 +406,12 @@ impl Runner {
         }
         match failure {
             Some(e) => Err(match checkpoint.as_deref() {
+                Some(cp) if cp.is_empty() => {
+                    if let Some(cp) = checkpoint.and_then(|c| Arc::try_unwrap(c).ok()) {
+                        cp.remove();
+                    }
+                    e
+                }
                 Some(cp) if e.is_temporary() || e.kind() == ErrorKind::Cancelled => e.with_context(
                     "resume",
                     format!(

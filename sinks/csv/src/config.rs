@@ -25,7 +25,8 @@ pub struct CsvConfig {
     /// The columns to write, in this order (default: every column).
     #[serde(default)]
     pub columns: Option<Vec<String>>,
-    /// Whether to write the `raw` JSON column when `columns` is not given.
+    /// Whether to write the `raw` JSON column when `columns` is not given
+    /// (default false).
     #[serde(default = "default_include_raw")]
     pub include_raw: bool,
     /// The field separator: one ASCII character such as `,`, `;` or a tab.
@@ -39,8 +40,11 @@ pub struct CsvConfig {
     pub list_separator: String,
 }
 
+/// Off: the raw payload is kilobytes of JSON per offer, more than Excel
+/// accepts in a cell (32,767 characters), and it triples the file. The
+/// Parquet sink keeps it by default; set `include_raw: true` to keep it here.
 fn default_include_raw() -> bool {
-    true
+    false
 }
 
 fn default_delimiter() -> String {

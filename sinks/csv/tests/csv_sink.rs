@@ -51,7 +51,7 @@ fn round_trip(extra: Value, delimiter: u8, list_separator: &str, n: usize) -> (V
         .get("columns")
         .map(|c| serde_json::from_value(c.clone()).unwrap());
     let include_raw = extra.get("include_raw").and_then(Value::as_bool);
-    let columns = select_columns(columns.as_deref(), include_raw.unwrap_or(true)).unwrap();
+    let columns = select_columns(columns.as_deref(), include_raw.unwrap_or(false)).unwrap();
 
     let (bom, header, rows) = read(&path, delimiter);
     let names: Vec<&str> = columns.iter().map(|&c| COLUMNS[c].name).collect();
@@ -83,9 +83,10 @@ fn every_cell_reads_back_as_written() {
         &text[..40]
     );
     assert!(
-        text.contains(",raw\r\n"),
-        "raw written by default, CRLF ends"
+        text.contains(",contact_details\r\n"),
+        "raw left out by default, CRLF ends"
     );
+    assert!(!text.lines().next().unwrap().contains("raw"));
     assert!(!text.contains("None"), "a null was written as None");
     assert!(text.contains("2024-07-08T10:35:59.445Z"), "millis kept");
     assert!(
@@ -124,12 +125,11 @@ fn columns_are_written_in_the_order_given() {
 }
 
 #[test]
-fn raw_can_be_left_out() {
-    let (bytes, _) = round_trip(json!({"include_raw": false}), b',', " | ", 9);
+fn raw_can_be_kept() {
+    let (bytes, _) = round_trip(json!({"include_raw": true}), b',', " | ", 9);
     let text = String::from_utf8(bytes).unwrap();
     let header = text.lines().next().unwrap();
-    assert!(header.ends_with(",contact_details"), "{header}");
-    assert!(!header.contains("raw"));
+    assert!(header.ends_with(",contact_details,raw"), "{header}");
 }
 
 #[test]

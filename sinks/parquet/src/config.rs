@@ -52,7 +52,7 @@ fn default_max_row_group_rows() -> usize {
 }
 
 fn default_max_row_group_bytes() -> usize {
-    64 * 1024 * 1024
+    16 * 1024 * 1024
 }
 
 impl ParquetConfig {
@@ -126,7 +126,7 @@ impl SinkConfig for ParquetConfig {
         }
         if self.max_row_group_bytes == 0 {
             return Err(Error::config(
-                "max_row_group_bytes: 0 bytes per row group is not possible; use a positive number such as 67108864 (64 MiB, the default)",
+                "max_row_group_bytes: 0 bytes per row group is not possible; use a positive number such as 16777216 (16 MiB, the default)",
             ));
         }
         self.column_indices()?;

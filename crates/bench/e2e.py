@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: replay raw offers through `jobharvest run` into
+Parquet + CSV, and separately into XLSX, and run the notebook pipeline on the
+same offers, in one session. Prints a Markdown table for the README.
+
+Usage (from the repository root, after `cargo build --release`):
+
+    python3 crates/bench/e2e.py [--sizes 25000,100000,1000000] [--xlsx-sizes 25000,100000]
+                                [--notebook-sizes 25000,100000] [--data DIR] [--bin PATH]
+
+Offers are generated once per size by gen_offers.py (seed 42) into --data
+(default target/bench-data). Each command runs as a child process; wall time
+comes from a monotonic clock and peak RSS from the child's rusage (wait4).
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+
+def run(cmd, cwd=None):
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    out, err = proc.stdout.read().decode(), proc.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"command failed: {' '.join(map(str, cmd))}\n{err}")
+    return elapsed, usage.ru_maxrss / 1024, out, err
+
+
+def data_file(data_dir, n):
+    path = data_dir / f"offers-{n}.jsonl"
+    if not path.exists():
+        print(f"generating {n} offers into {path} ...", file=sys.stderr)
+        tmp = path.with_suffix(".tmp")
+        subprocess.run([sys.executable, HERE / "gen_offers.py", str(n), tmp], check=True)
+        tmp.rename(path)
+    return path
+
+
+def spec(dir_, data, sinks):
+    text = "sources:\n  - { type: replay, connector: france_travail, path: %s }\nsinks:\n" % data
+    for kind, name in sinks:
+        text += f"  - {{ type: {kind}, path: {dir_ / name} }}\n"
+    path = dir_ / "bench.yaml"
+    path.write_text(text)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="25000,100000,1000000")
+    ap.add_argument("--xlsx-sizes", default="25000,100000")
+    ap.add_argument("--notebook-sizes", default="25000,100000")
+    ap.add_argument("--data", default=str(ROOT / "target" / "bench-data"))
+    ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "jobharvest"))
+    args = ap.parse_args()
+    data_dir = Path(args.data)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    xlsx_sizes = {int(s) for s in args.xlsx_sizes.split(",") if s}
+    nb_sizes = {int(s) for s in args.notebook_sizes.split(",") if s}
+
+    rows = []
+    for n in sizes:
+        data = data_file(data_dir, n)
+        mb = data.stat().st_size / 1e6
+        work = Path(tempfile.mkdtemp(prefix="jh-bench-"))
+        try:
+            s = spec(work, data, [("parquet", "o.parquet"), ("csv", "o.csv")])
+            t, rss, _, _ = run([args.bin, "-q", "run", s])
+            rows.append(("jobharvest", "parquet + csv", n, mb, t, rss))
+            if n in xlsx_sizes:
+                s = spec(work, data, [("xlsx", "o.xlsx")])
+                t, rss, _, _ = run([args.bin, "-q", "run", s])
+                rows.append(("jobharvest", "xlsx", n, mb, t, rss))
+            if n in nb_sizes:
+                t, rss, _, _ = run([sys.executable, HERE / "notebook_pipeline.py", data, work / "nb"])
+                rows.append(("notebook (pandas + pyarrow)", "parquet + csv", n, mb, t, rss))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    print("| pipeline | outputs | offers | input MB | seconds | offers/s | MB/s | peak RSS MB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for who, what, n, mb, t, rss in rows:
+        print(f"| {who} | {what} | {n:,} | {mb:,.0f} | {t:.2f} | {n / t:,.0f} | {mb / t:,.0f} | {rss:,.0f} |")
+    for n in sorted(nb_sizes & set(sizes)):
+        jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv" and r[2] == n)
+        nb = next(r for r in rows if r[0].startswith("notebook") and r[2] == n)
+        print(f"\nAt {n:,} offers jobharvest is {nb[4] / jh[4]:.1f}x faster than the notebook, in {jh[5] / nb[5]:.2f}x its memory.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""The pipeline jobharvest replaces, done the way the analysts' notebooks do
+it, as the baseline of the end-to-end benchmark.
+
+Usage: notebook_pipeline.py OFFERS.jsonl OUT_DIR
+
+Loads every offer with json.loads, flattens each into a dict one field at a
+time (nested objects become `parent_child` keys, lists are joined so the
+comparison is fair: the notebooks keep only the first element), builds a
+pandas DataFrame, writes it with `to_csv` (without the raw payload, like
+jobharvest's CSV default) and with pyarrow's `write_table` (zstd, raw
+payload included, like jobharvest's Parquet default). Prints one JSON line: offers,
+seconds, peak RSS in MB.
+"""
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def flatten(offer):
+    row = {}
+    for key, value in offer.items():
+        if isinstance(value, dict):
+            for k, v in value.items():
+                row[f"{key}_{k}"] = json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
+        elif isinstance(value, list):
+            row[key] = " | ".join(
+                v.get("libelle", "") if isinstance(v, dict) else str(v) for v in value
+            )
+        else:
+            row[key] = value
+    row["raw"] = json.dumps(offer, ensure_ascii=False)
+    return row
+
+
+def main():
+    src, out = Path(sys.argv[1]), Path(sys.argv[2])
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    rows = []
+    with open(src, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                rows.append(flatten(json.loads(line)))
+    df = pd.DataFrame(rows)
+    # Same outputs as jobharvest's defaults: the raw payload in Parquet, not in CSV.
+    df.drop(columns=["raw"]).to_csv(out / "notebook.csv", index=False)
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), out / "notebook.parquet", compression="zstd")
+    elapsed = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"tool": "notebook", "offers": len(rows), "seconds": round(elapsed, 3), "peak_rss_mb": round(peak_mb, 1)}))
+
+
+if __name__ == "__main__":
+    main()
