@@ -110,6 +110,42 @@ pub fn select_columns(columns: Option<&[String]>, include_raw: bool) -> Result<V
 pub struct AtomicFile {
     tmp: NamedTempFile,
     path: PathBuf,
+    flusher: Option<Flusher>,
+    unflushed: u64,
+}
+
+/// Bytes written between two background flushes.
+const FLUSH_EVERY: u64 = 32 << 20;
+
+/// A thread that flushes a file to disk in the background while it is being
+/// written, so the final `sync` in [`AtomicFile::commit`] only has the tail
+/// left to write: the disk works while the pipeline computes, instead of
+/// after it.
+struct Flusher {
+    wake: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Flusher {
+    fn start(file: &File) -> Option<Self> {
+        let file = file.try_clone().ok()?;
+        let (wake, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("jobharvest-flush".into())
+            .spawn(move || {
+                for () in rx {
+                    // Errors surface in the final sync of `commit`.
+                    let _ = file.sync_data();
+                }
+            })
+            .ok()?;
+        Some(Flusher { wake, thread })
+    }
+
+    fn stop(self) {
+        drop(self.wake);
+        let _ = self.thread.join();
+    }
 }
 
 impl AtomicFile {
@@ -142,9 +178,12 @@ impl AtomicFile {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
+        let flusher = Flusher::start(tmp.as_file());
         Ok(AtomicFile {
             tmp,
             path: path.to_path_buf(),
+            flusher,
+            unflushed: 0,
         })
     }
 
@@ -164,7 +203,12 @@ impl AtomicFile {
     /// # Errors
     /// When syncing or renaming fails; the temporary file is removed.
     pub fn commit(self) -> Result<u64> {
-        let AtomicFile { tmp, path } = self;
+        let AtomicFile {
+            tmp, path, flusher, ..
+        } = self;
+        if let Some(f) = flusher {
+            f.stop();
+        }
         tmp.as_file()
             .sync_all()
             .map_err(|e| Error::io("flush", &path, e))?;
@@ -201,12 +245,29 @@ impl fmt::Debug for AtomicFile {
     }
 }
 
+impl AtomicFile {
+    fn wrote(&mut self, n: usize) {
+        self.unflushed += n as u64;
+        if self.unflushed >= FLUSH_EVERY {
+            self.unflushed = 0;
+            if let Some(f) = &self.flusher {
+                // A flush already pending covers this one too.
+                let _ = f.wake.try_send(());
+            }
+        }
+    }
+}
+
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tmp.write(buf)
+        let n = self.tmp.write(buf)?;
+        self.wrote(n);
+        Ok(n)
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.tmp.write_all(buf)
+        self.tmp.write_all(buf)?;
+        self.wrote(buf.len());
+        Ok(())
     }
     fn flush(&mut self) -> io::Result<()> {
         self.tmp.flush()

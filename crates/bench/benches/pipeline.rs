@@ -1,0 +1,88 @@
+//! Micro-benchmarks of the hot paths, so a regression shows in a pull
+//! request: parsing and normalizing raw offers, and each sink's batch write.
+//!
+//! Run with `cargo bench -p jobharvest-bench`.
+
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use jobharvest_core::testkit::Generator;
+use jobharvest_core::{JobRecord, NormalizeOptions, Registry, SinkContext};
+use serde_json::Value;
+
+/// The real recorded offers, as raw JSON lines.
+fn raw_offers() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/demo/offres.jsonl");
+    std::fs::read_to_string(path)
+        .expect("config/demo/offres.jsonl")
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+fn normalize(c: &mut Criterion) {
+    let offers = raw_offers();
+    let bytes: usize = offers.iter().map(String::len).sum();
+    let mut group = c.benchmark_group("france_travail");
+    group.throughput(Throughput::Bytes(bytes as u64));
+    group.bench_function("parse_only", |b| {
+        b.iter(|| {
+            for raw in &offers {
+                black_box(serde_json::from_str::<Value>(raw).unwrap());
+            }
+        })
+    });
+    for personal in [false, true] {
+        let options = NormalizeOptions::with_personal_data(personal);
+        let name = if personal {
+            "normalize_with_contacts"
+        } else {
+            "normalize"
+        };
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                for raw in &offers {
+                    black_box(
+                        jobharvest_france_travail::normalize::normalize(raw, &options).unwrap(),
+                    );
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn sinks(c: &mut Criterion) {
+    let mut registry = Registry::new();
+    jobharvest_sink_csv::register(&mut registry);
+    jobharvest_sink_parquet::register(&mut registry);
+    jobharvest_sink_xlsx::register(&mut registry);
+    let records: Vec<JobRecord> = Generator::new().records(0, 1024);
+    let dir = tempfile::tempdir().unwrap();
+    let cx = SinkContext::new(dir.path());
+    let mut group = c.benchmark_group("sink_write_1024");
+    group.throughput(Throughput::Elements(records.len() as u64));
+    group.sample_size(20);
+    for kind in ["csv", "parquet", "xlsx"] {
+        group.bench_with_input(BenchmarkId::from_parameter(kind), &kind, |b, kind| {
+            b.iter(|| {
+                let spec = serde_json::json!({"type": kind, "path": format!("out.{kind}")});
+                let mut sink = registry
+                    .prepare_sink(spec, "bench")
+                    .unwrap()
+                    .open(&cx)
+                    .unwrap();
+                sink.write(&records).unwrap();
+                black_box(sink.finish().unwrap());
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, normalize, sinks);
+criterion_main!(benches);
