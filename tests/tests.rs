@@ -7,4 +7,5 @@ mod bad_input;
 mod configs;
 mod demo;
 mod france_travail;
+mod harvest;
 mod support;

@@ -66,6 +66,10 @@ pub struct FranceTravailConfig {
     /// How many times a temporary failure is retried.
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// Stop after this many offers (default: every offer the query
+    /// matches). The command line's `--limit` applies on top.
+    #[serde(default)]
+    pub max_results: Option<u64>,
 }
 
 /// France Travail's token endpoint for applications (realm `/partenaire`).
@@ -98,6 +102,10 @@ pub fn default_max_retries() -> u32 {
 pub fn default_scope() -> String {
     "api_offresdemploiv2 o2dsoffre".to_string()
 }
+
+/// The first retry of a temporary failure waits this long (then twice as
+/// long each time, plus jitter); a 429's `Retry-After` replaces it.
+pub const RETRY_MIN_DELAY: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Environment variable holding the client id.
 pub const ENV_CLIENT_ID: &str = "FT_CLIENT_ID";
@@ -214,6 +222,12 @@ impl FranceTravailConfig {
         if self.timeout_secs == 0 {
             return Err(key_error("timeout_secs", "must be at least 1 second"));
         }
+        if self.max_results == Some(0) {
+            return Err(key_error(
+                "max_results",
+                "0 fetches nothing; give a positive number of offers or remove the key to fetch every offer",
+            ));
+        }
         let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
         let client_id = nonempty(self.client_id).or_else(|| nonempty(env(ENV_CLIENT_ID)));
         let client_secret = self
@@ -242,10 +256,12 @@ impl FranceTravailConfig {
         let scope = nonempty(self.scope)
             .or_else(|| nonempty(env(ENV_SCOPE)))
             .unwrap_or_else(default_scope);
+        let defaults = HttpSettings::default();
         let settings = HttpSettings::default()
             .with_rate_limit_per_sec(rate)
             .with_timeout(std::time::Duration::from_secs(self.timeout_secs))
-            .with_max_retries(self.max_retries);
+            .with_max_retries(self.max_retries)
+            .with_retry_delays(RETRY_MIN_DELAY, defaults.retry_max_delay);
         Ok(FranceTravailSource {
             endpoints,
             token_url,
@@ -255,13 +271,14 @@ impl FranceTravailConfig {
             params,
             options: NormalizeOptions::with_personal_data(self.include_personal_data),
             settings,
+            max_results: self.max_results,
         })
     }
 }
 
 impl SourceConfig for FranceTravailConfig {
     const TYPE: &'static str = TYPE;
-    const DESCRIPTION: &'static str = "France Travail job offers (API \"Offres d'emploi v2\"), filtered server-side with the API's own parameters.";
+    const DESCRIPTION: &'static str = "France Travail job offers (API \"Offres d'emploi v2\"), filtered server-side with the API's own parameters; queries beyond the API's 3,150-offer window are sliced automatically.";
 
     fn capabilities() -> Capabilities {
         Capabilities::network(
@@ -271,6 +288,7 @@ impl SourceConfig for FranceTravailConfig {
         .with_page_size(PAGE_SIZE as u32)
         .with_result_window(RESULT_WINDOW)
         .with_date_window()
+        .with_resume()
     }
 
     fn build(self, _cx: &BuildContext) -> Result<Box<dyn Source>> {

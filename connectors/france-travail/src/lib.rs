@@ -8,18 +8,32 @@
 //! (dates in pairs, keyword limits, postal codes given as communes) before
 //! any request is sent.
 //!
+//! The key design choice: the API serves at most 3,150 offers per query, so
+//! a larger query is cut into slices that fit (creation-date windows, then
+//! départements, then contract types), each cut informed by the first page
+//! of the slice it cuts (which is kept), and every slice is paged
+//! concurrently under the one rate limit, with a checkpoint per slice for
+//! `--resume`.
+//!
 //! Modules, OpenDAL-style:
 //! - [`config`]: the spec's keys and how the source is built;
 //! - [`params`]: checking and writing the search parameters;
-//! - [`source`]: paging through the search;
+//! - [`source`]: fetching and reading one page of the search;
+//! - [`slicing`]: cutting a query larger than the API's 3,150-offer window
+//!   into slices that fit (creation date, then département, then contract
+//!   type);
+//! - `harvest`: probing and paging every slice concurrently under the rate
+//!   limit, with checkpoints for `--resume` (private);
 //! - [`normalize`] and [`salary`]: raw offer → record (also used by `replay`);
 //! - `offer`: the API's offer schema, every field optional (private).
 
 pub mod config;
+mod harvest;
 pub mod normalize;
 mod offer;
 pub mod params;
 pub mod salary;
+pub mod slicing;
 pub mod source;
 
 use std::sync::Arc;

@@ -139,6 +139,38 @@ impl SearchParams {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    /// These parameters with `name` set to `value` (replacing any value),
+    /// names kept in order.
+    pub fn with(&self, name: &str, value: impl Into<String>) -> Self {
+        let mut map: BTreeMap<String, String> = self.0.iter().cloned().collect();
+        map.insert(name.to_string(), value.into());
+        SearchParams(map.into_iter().collect())
+    }
+
+    /// These parameters without `names`.
+    pub fn without(&self, names: &[&str]) -> Self {
+        SearchParams(
+            self.0
+                .iter()
+                .filter(|(k, _)| !names.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// The canonical query string: names sorted, values form-encoded
+    /// (`departement=75%2C92&motsCles=data`). Equal parameters give equal
+    /// strings, so it names a slice across runs.
+    pub fn query_string(&self) -> String {
+        let mut pairs: Vec<&(String, String)> = self.0.iter().collect();
+        pairs.sort();
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            out.append_pair(k, v);
+        }
+        out.finish()
+    }
 }
 
 impl std::fmt::Display for SearchParams {
@@ -292,7 +324,7 @@ fn check_dates(params: &mut BTreeMap<String, String>) -> Result<()> {
     Ok(())
 }
 
-fn format_date(t: DateTime<Utc>) -> String {
+pub(crate) fn format_date(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 

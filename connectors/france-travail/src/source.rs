@@ -5,12 +5,10 @@
 //! it reports in `Content-Range: offres p-d/total`. A 206 means more pages
 //! remain, a 200 that the range reached the end, a 204 that nothing matches.
 //!
-//! The unit of work is a [`Slice`]: one set of parameters paged end to end.
-//! Today a run is one slice (the spec's parameters); a query whose total
-//! exceeds the window is fetched up to the window with a warning. Splitting
-//! such a query into several slices (by creation date, département, ...) is
-//! the planned way to reach the rest: [`FranceTravailSource::slices`] is the
-//! one place to grow.
+//! This module fetches and reads one page, and the referentiels; the
+//! private `harvest` module decides which pages to fetch: it cuts a query
+//! larger than the window into slices ([`crate::slicing`]) and pages through
+//! them concurrently.
 //!
 //! Rate limiting, retries and token renewal are not here: they live in the
 //! shared [`HttpClient`].
@@ -19,13 +17,13 @@ use std::sync::Arc;
 
 use jobharvest_core::http::{Answer, ClientCredentials, HttpClient, HttpSettings, TokenProvider};
 use jobharvest_core::{
-    Capabilities, Error, ErrorKind, Flow, JobRecord, NormalizeOptions, Result, Secret, Source,
+    Capabilities, Error, ErrorKind, JobRecord, NormalizeOptions, Plan, Result, Secret, Source,
     SourceConfig, SourceContext, SourceStats, async_trait,
 };
 use reqwest::header::{ACCEPT, LOCATION};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tracing::{debug, info, warn};
+use tracing::warn;
 use url::Url;
 
 use crate::config::{CREDENTIALS_HINT, Endpoints, FranceTravailConfig, default_api_url};
@@ -55,42 +53,52 @@ pub struct FranceTravailSource {
     pub(crate) params: SearchParams,
     pub(crate) options: NormalizeOptions,
     pub(crate) settings: HttpSettings,
-}
-
-/// One set of search parameters, paged end to end (at most
-/// [`RESULT_WINDOW`] offers).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Slice {
-    /// The parameters sent with every page of the slice.
-    pub params: SearchParams,
-}
-
-/// What paging one slice gave.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SliceReport {
-    /// The total the API reported for the slice, if it said.
-    pub total: Option<u64>,
-    /// Offers received (before de-duplication and the run's limit).
-    pub received: u64,
-    /// Whether the run's limit stopped the paging.
-    pub stopped: bool,
-    /// Whether offers were left beyond the API's window.
-    pub truncated: bool,
+    pub(crate) max_results: Option<u64>,
 }
 
 /// One page of search results.
-struct Page {
+#[derive(Debug)]
+pub(crate) struct Page {
     /// Whether the API said more pages remain (206).
-    more: bool,
-    total: Option<u64>,
-    offers: Vec<Box<RawValue>>,
+    pub more: bool,
+    /// The total in `Content-Range`, if any.
+    pub total: Option<u64>,
+    /// The offers, as received.
+    pub offers: Vec<Box<RawValue>>,
+    /// `filtresPossibles`' counts of contract types over the whole result.
+    pub type_counts: Option<Vec<(String, u64)>>,
 }
 
-/// The body of a search answer; `filtresPossibles` is not used.
+/// The body of a search answer.
 #[derive(Deserialize)]
 struct SearchAnswer {
     #[serde(default)]
     resultats: Option<Vec<Box<RawValue>>>,
+    #[serde(default, rename = "filtresPossibles")]
+    filters: Option<Box<RawValue>>,
+}
+
+/// One entry of `filtresPossibles`; read leniently, it is only a hint.
+#[derive(Deserialize)]
+struct Filter {
+    #[serde(default)]
+    filtre: Option<String>,
+    #[serde(default)]
+    agregation: Vec<Aggregate>,
+}
+
+#[derive(Deserialize)]
+struct Aggregate {
+    #[serde(default, rename = "valeurPossible")]
+    value: Option<String>,
+    #[serde(default, rename = "nbResultats")]
+    count: Option<u64>,
+}
+
+/// One entry of a referentiel (`{code, libelle}`).
+#[derive(Deserialize)]
+struct Code {
+    code: Option<String>,
 }
 
 /// An error answer of the API (`{"message": ...}`).
@@ -121,15 +129,12 @@ impl FranceTravailSource {
         &self.endpoints
     }
 
-    /// The slices this run pages through: today the spec's parameters as
-    /// one slice.
-    pub fn slices(&self) -> Vec<Slice> {
-        vec![Slice {
-            params: self.params.clone(),
-        }]
+    /// The cap the spec's `max_results` puts on the harvest, if any.
+    pub fn max_results(&self) -> Option<u64> {
+        self.max_results
     }
 
-    fn http_client(&self, stats: Arc<SourceStats>) -> Result<HttpClient> {
+    pub(crate) fn http_client(&self, stats: Arc<SourceStats>) -> Result<HttpClient> {
         let auth: Arc<dyn TokenProvider> = Arc::new(
             ClientCredentials::new(
                 self.token_url.clone(),
@@ -147,7 +152,7 @@ impl FranceTravailSource {
     ///
     /// A failure to get the list is only a warning (the search itself will
     /// tell), except refused credentials.
-    async fn check_communes(&self, http: &HttpClient) -> Result<()> {
+    pub(crate) async fn check_communes(&self, http: &HttpClient) -> Result<()> {
         let Some(value) = self.params.get("commune") else {
             return Ok(());
         };
@@ -179,54 +184,7 @@ impl FranceTravailSource {
         check_communes(value, &communes)
     }
 
-    /// Pages through one slice, emitting each page's records.
-    ///
-    /// # Errors
-    /// The first error that stops the paging (a 400, a malformed page, spent
-    /// retries, refused credentials), or
-    /// [`ErrorKind::Cancelled`] when the sinks stopped.
-    pub async fn harvest(
-        &self,
-        http: &HttpClient,
-        cx: &SourceContext,
-        slice: &Slice,
-    ) -> Result<SliceReport> {
-        let mut report = SliceReport::default();
-        let mut start = 0;
-        while let Some(end) = next_end(start, report.total, cx.remaining()) {
-            let page = self.fetch_page(http, slice, start, end).await?;
-            if let (Some(total), None) = (page.total, report.total) {
-                cx.stats().set_total(total);
-                report.total = Some(total);
-                report.truncated = total > RESULT_WINDOW;
-                let wanted = cx.remaining().unwrap_or(u64::MAX);
-                if report.truncated && wanted > RESULT_WINDOW {
-                    warn!(
-                        source = cx.name(),
-                        total,
-                        window = RESULT_WINDOW,
-                        params = %slice.params,
-                        "The query matches {total} offers but the API serves at most 3,150 per query: fetching the first 3,150. To get the rest, narrow the query (minCreationDate/maxCreationDate, departement, typeContrat, ...) or split it into several sources."
-                    );
-                }
-            }
-            let received = page.offers.len() as u64;
-            report.received += received;
-            debug!(source = cx.name(), start, end, received, "Fetched a page.");
-            let records = self.normalize_page(cx, &page.offers, start, end);
-            if cx.emit(records).await? == Flow::Stop {
-                report.stopped = true;
-                break;
-            }
-            if !page.more || received == 0 {
-                break;
-            }
-            start = end + 1;
-        }
-        Ok(report)
-    }
-
-    fn normalize_page(
+    pub(crate) fn normalize_page(
         &self,
         cx: &SourceContext,
         offers: &[Box<RawValue>],
@@ -258,7 +216,7 @@ impl FranceTravailSource {
         records
     }
 
-    /// Fetches offers `start..=end` of a slice.
+    /// Fetches offers `start..=end` of the search with `params`.
     ///
     /// # Errors
     /// - [`ErrorKind::BadRequest`] on a 400, with the API's message and the
@@ -267,10 +225,10 @@ impl FranceTravailSource {
     /// - [`ErrorKind::Auth`] on a 403, [`ErrorKind::Config`] on a 404 or a
     ///   redirect (the URL is wrong);
     /// - the shared HTTP layer's errors (retries spent, credentials refused).
-    async fn fetch_page(
+    pub(crate) async fn fetch_page(
         &self,
         http: &HttpClient,
-        slice: &Slice,
+        params: &SearchParams,
         start: u64,
         end: u64,
     ) -> Result<Page> {
@@ -280,7 +238,7 @@ impl FranceTravailSource {
         let answer = http
             .fetch(&what, |c| {
                 c.get(url.clone())
-                    .query(slice.params.pairs())
+                    .query(params.pairs())
                     .query(&[("range", range.as_str())])
                     .header(ACCEPT, "application/json")
             })
@@ -291,6 +249,7 @@ impl FranceTravailSource {
                 more: false,
                 total: total.or(Some(0)),
                 offers: Vec::new(),
+                type_counts: None,
             }),
             200 | 206 => {
                 let body: SearchAnswer = answer.json(&what)?;
@@ -298,26 +257,57 @@ impl FranceTravailSource {
                     more: answer.status.as_u16() == 206,
                     total,
                     offers: body.resultats.unwrap_or_default(),
+                    type_counts: body.filters.as_deref().and_then(type_counts),
                 })
             }
-            _ => Err(refused(&answer, &slice.params, &range)),
+            _ => Err(refused(&answer, params, &range)),
         }
+    }
+
+    /// The codes of referentiel `name` (`departements`, `typesContrats`).
+    ///
+    /// # Errors
+    /// The HTTP layer's errors, or a temporary error when the answer is not
+    /// a list of codes.
+    pub(crate) async fn fetch_codes(&self, http: &HttpClient, name: &str) -> Result<Vec<String>> {
+        let url = self.endpoints.referentiel(name);
+        let what = format!("France Travail referentiel `{name}`");
+        let answer = http
+            .fetch(&what, |c| {
+                c.get(url.clone()).header(ACCEPT, "application/json")
+            })
+            .await?;
+        if !answer.status.is_success() {
+            return Err(Error::new(
+                ErrorKind::Http,
+                format!("{what}: the API answered {}", answer.status),
+            )
+            .with_context("url", &answer.url));
+        }
+        let codes: Vec<Code> = answer.json(&what)?;
+        let codes: Vec<String> = codes.into_iter().filter_map(|c| c.code).collect();
+        if codes.is_empty() {
+            return Err(Error::new(
+                ErrorKind::Http,
+                format!("{what}: the list is empty"),
+            ));
+        }
+        Ok(codes)
     }
 }
 
-/// The last index of the next page, or `None` when paging is over.
-fn next_end(start: u64, total: Option<u64>, remaining: Option<u64>) -> Option<u64> {
-    if start > MAX_START || total.is_some_and(|t| start >= t) || remaining == Some(0) {
-        return None;
-    }
-    let mut size = PAGE_SIZE;
-    if let Some(remaining) = remaining {
-        size = size.min(remaining);
-    }
-    if let Some(total) = total {
-        size = size.min(total - start);
-    }
-    Some((start + size - 1).min(MAX_END))
+/// The counts of `filtresPossibles` for `typeContrat`.
+fn type_counts(raw: &RawValue) -> Option<Vec<(String, u64)>> {
+    let filters: Vec<Filter> = serde_json::from_str(raw.get()).ok()?;
+    let filter = filters
+        .into_iter()
+        .find(|f| f.filtre.as_deref() == Some("typeContrat"))?;
+    let counts: Vec<(String, u64)> = filter
+        .agregation
+        .into_iter()
+        .filter_map(|a| Some((a.value?, a.count?)))
+        .collect();
+    (!counts.is_empty()).then_some(counts)
 }
 
 /// The total of `Content-Range: offres 0-149/6543` (or `offres */0`).
@@ -387,40 +377,17 @@ impl Source for FranceTravailSource {
     }
 
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
-        let http = self.http_client(cx.stats().clone())?;
-        self.check_communes(&http).await?;
-        for slice in self.slices() {
-            let report = self.harvest(&http, &cx, &slice).await?;
-            info!(
-                source = cx.name(),
-                total = report.total,
-                received = report.received,
-                truncated = report.truncated,
-                "Paged through the France Travail search."
-            );
-            if report.stopped {
-                break;
-            }
-        }
-        Ok(())
+        crate::harvest::run(*self, cx).await
+    }
+
+    async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
+        crate::harvest::plan(*self, cx).await.map(Some)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pages_stay_in_the_window_and_the_limit() {
-        assert_eq!(next_end(0, None, None), Some(149));
-        assert_eq!(next_end(150, Some(6543), None), Some(299));
-        assert_eq!(next_end(3000, Some(6543), None), Some(3149));
-        assert_eq!(next_end(3150, Some(6543), None), None);
-        assert_eq!(next_end(0, None, Some(20)), Some(19));
-        assert_eq!(next_end(150, Some(160), None), Some(159));
-        assert_eq!(next_end(160, Some(160), None), None);
-        assert_eq!(next_end(0, None, Some(0)), None);
-    }
 
     #[test]
     fn content_range_gives_the_total() {

@@ -5,16 +5,23 @@
 //! request through [`HttpClient::send`] (or [`HttpClient::fetch`], which also
 //! reads the body). Each attempt goes through these steps, in this order:
 //!
-//! 1. **Rate limit.** A GCRA limiter (governor) spaces requests evenly at
-//!    `rate_limit_per_sec`. It sits *inside* the retry loop, so a retry waits
-//!    its turn like any other request and a burst of retries cannot break the
-//!    board's quota.
-//! 2. **Authentication.** An optional [`TokenProvider`] adds
+//! 1. **Authentication.** An optional [`TokenProvider`] adds
 //!    `Authorization: Bearer …`. Tokens are fetched once, shared by every
-//!    task, and renewed before they expire. A 401 invalidates the stale token
-//!    and the request is sent once more with a fresh one, inside the same
-//!    attempt, so token expiry never eats into the retry budget; a second 401
-//!    is an [`ErrorKind::Auth`] error.
+//!    task, and renewed ahead of expiry by one caller while the others keep
+//!    using the current token. The token is taken *before* the rate-limit
+//!    slot, so that waiting for a token never delays a request that already
+//!    holds its slot (which would bunch requests together). A 401
+//!    invalidates the stale token and the request is sent once more with a
+//!    fresh one, inside the same attempt, so token expiry never eats into
+//!    the retry budget; a second 401 is an [`ErrorKind::Auth`] error.
+//! 2. **Rate limit.** A pacer spaces requests evenly at `rate_limit_per_sec`
+//!    (no burst), and never lets more than `ceil(rate)` requests leave
+//!    within 1.01 s, counted when they actually leave, so that a late timer
+//!    cannot bunch requests into a server's sliding second. It sits *inside* the retry loop, so a retry waits its turn
+//!    like any other request and a burst of retries cannot break the board's
+//!    quota. A 429 slows every task down: nobody sends before its
+//!    `Retry-After` (1 s when absent) is over, and the spacing widens by an
+//!    eighth (up to twice the configured one) for the rest of the run.
 //! 3. **Retry.** Temporary failures (429, 408, 5xx, timeouts, connection and
 //!    body-read errors) are retried with exponential backoff and jitter
 //!    (backon), at most `max_retries` times. A 429's `Retry-After` replaces the
@@ -39,7 +46,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use backon::{ExponentialBuilder, Retryable};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use governor::Quota;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, HeaderMap, LOCATION, RETRY_AFTER};
 use serde::Deserialize;
@@ -178,6 +185,14 @@ pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// Forgets `stale` (the server refused it), unless the cache already holds
     /// another token.
     fn invalidate(&self, stale: &Secret);
+
+    /// Whether `token` was refused since it was handed out, so that a
+    /// request still waiting for its slot takes a fresh one instead of
+    /// sending it. The default knows of no refusal.
+    fn is_refused(&self, token: &Secret) -> bool {
+        let _ = token;
+        false
+    }
 }
 
 /// A response whose body was read inside the retry loop.
@@ -223,6 +238,117 @@ impl Answer {
     }
 }
 
+/// Spaces requests evenly: each caller takes the next free slot, one
+/// `period` after the previous one (a GCRA without burst), so slots are
+/// handed out in call order.
+///
+/// Servers count requests in a sliding second (or a small bucket), and a
+/// request that leaves late (a busy thread, a timer firing late) brings the
+/// next ones closer to it. So the pacer also keeps the instants requests
+/// actually left at, and holds a request back until at most
+/// `ceil(rate)` of them fall within [`PACER_WINDOW`] (a second and a little
+/// margin for network jitter).
+///
+/// Unlike a fixed quota, the pacer can slow down: after a 429 every caller
+/// waits until the pause is over (callers already holding a slot inside the
+/// pause take a new one), and the spacing widens.
+#[derive(Debug)]
+struct Pacer {
+    state: std::sync::Mutex<PacerState>,
+}
+
+/// The sliding window the pacer checks actual departures against.
+const PACER_WINDOW: Duration = Duration::from_millis(1010);
+
+#[derive(Debug)]
+struct PacerState {
+    next: Instant,
+    paused_until: Instant,
+    period: Duration,
+    base: Duration,
+    /// When the last `per_window` requests left.
+    sent: std::collections::VecDeque<Instant>,
+    per_window: usize,
+}
+
+impl PacerState {
+    fn reserve(&mut self) -> Instant {
+        let at = self.next.max(Instant::now()).max(self.paused_until);
+        self.next = at + self.period;
+        at
+    }
+}
+
+impl Pacer {
+    fn new(period: Duration) -> Self {
+        let now = Instant::now();
+        let per_window = (Duration::from_secs(1).as_secs_f64() / period.as_secs_f64().max(1e-9))
+            .ceil()
+            .clamp(1.0, 1e6) as usize;
+        Pacer {
+            state: std::sync::Mutex::new(PacerState {
+                next: now,
+                paused_until: now,
+                period,
+                base: period,
+                sent: std::collections::VecDeque::with_capacity(per_window + 1),
+                per_window,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PacerState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Waits for this caller's slot.
+    async fn until_ready(&self) {
+        let mut at = self.lock().reserve();
+        loop {
+            tokio::time::sleep_until(at).await;
+            let mut s = self.lock();
+            let now = Instant::now();
+            if now < s.paused_until {
+                // A 429 came in while this caller waited.
+                at = s.reserve();
+                continue;
+            }
+            if s.sent.len() >= s.per_window {
+                let free = s.sent[s.sent.len() - s.per_window] + PACER_WINDOW;
+                if now < free {
+                    at = free;
+                    continue;
+                }
+            }
+            s.sent.push_back(now);
+            while s.sent.len() > s.per_window {
+                s.sent.pop_front();
+            }
+            return;
+        }
+    }
+
+    /// A 429: nobody sends for `pause`, and the spacing widens by an eighth,
+    /// up to twice the configured one.
+    fn back_off(&self, pause: Duration) {
+        let mut s = self.lock();
+        let until = Instant::now() + pause;
+        s.paused_until = s.paused_until.max(until);
+        s.next = s.next.max(until);
+        s.period = (s.period + s.period / 8).min(s.base * 2);
+        debug!(
+            pause_ms = pause.as_millis() as u64,
+            period_ms = s.period.as_millis() as u64,
+            "Slowing down after a 429."
+        );
+    }
+
+    #[cfg(test)]
+    fn period(&self) -> Duration {
+        self.lock().period
+    }
+}
+
 /// Why one attempt failed, and the status that said so.
 struct Failure {
     error: Error,
@@ -240,7 +366,7 @@ impl From<Error> for Failure {
 
 struct Inner {
     client: reqwest::Client,
-    limiter: DefaultDirectRateLimiter,
+    limiter: Pacer,
     stats: Arc<SourceStats>,
     auth: Option<Arc<dyn TokenProvider>>,
     settings: HttpSettings,
@@ -299,7 +425,7 @@ impl HttpClient {
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 client,
-                limiter: RateLimiter::direct(quota),
+                limiter: Pacer::new(quota.replenish_interval()),
                 stats,
                 auth,
                 settings,
@@ -429,7 +555,7 @@ impl HttpClient {
         })
     }
 
-    /// One attempt: wait for the limiter, authenticate, send, classify. A
+    /// One attempt: authenticate, wait for the pacer, send, classify. A
     /// 401 is answered here by one token renewal.
     async fn attempt<T, B, R, RF>(
         &self,
@@ -444,12 +570,21 @@ impl HttpClient {
         RF: Future<Output = std::result::Result<T, Failure>>,
     {
         let inner = &*self.inner;
+        let retook = AtomicBool::new(false);
         loop {
-            inner.limiter.until_ready().await;
             let token = match &inner.auth {
                 Some(auth) => Some(auth.token(&inner.client, &inner.stats).await?),
                 None => None,
             };
+            inner.limiter.until_ready().await;
+            if let (Some(auth), Some(held)) = (&inner.auth, &token)
+                && !retook.swap(true, Ordering::Relaxed)
+                && auth.is_refused(held)
+            {
+                // Another request met a 401 with this token while this one
+                // waited for its slot: take the renewed token (once).
+                continue;
+            }
             let mut builder = build(&inner.client);
             if let Some(token) = &token {
                 builder = builder.bearer_auth(token.expose());
@@ -489,6 +624,11 @@ impl HttpClient {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 SourceStats::bump(&inner.stats.rate_limited);
                 let after = retry_after(response.headers());
+                let pause = after
+                    .filter(|a| !a.is_zero())
+                    .unwrap_or(Duration::from_secs(1))
+                    .min(inner.settings.max_retry_after);
+                inner.limiter.back_off(pause);
                 return Err(Failure {
                     error: Error::new(
                         ErrorKind::RateLimited,
@@ -655,9 +795,14 @@ pub fn excerpt(body: &[u8], max_chars: usize) -> String {
 /// `client_id`, `client_secret` and `scope`. Query parameters of `token_url`
 /// (such as `realm=/partenaire`) stay in the query, never in the body.
 ///
-/// The token is cached until a minute before `expires_in` runs out (halfway
-/// for lifetimes under two minutes). Renewal is single-flight: concurrent
-/// callers wait for one token request instead of each sending their own.
+/// The token is renewed a minute before `expires_in` runs out (halfway for
+/// lifetimes under two minutes). Renewal is single-flight and ahead of
+/// expiry: one caller fetches the new token while the others keep using the
+/// current one until shortly before it expires
+/// ([`ClientCredentials::usable_for`]); only when no usable token is left do
+/// callers wait, for one token request between them. When the server
+/// refuses a token before its announced expiry (401), later tokens are
+/// taken to live no longer than that one did, and are renewed in time.
 pub struct ClientCredentials {
     token_url: Url,
     client_id: String,
@@ -667,11 +812,20 @@ pub struct ClientCredentials {
     cache: std::sync::Mutex<Option<CachedToken>>,
     /// Held while a token is being fetched, so that only one task fetches.
     renewal: tokio::sync::Mutex<()>,
+    /// How long tokens really lived, when the server refused one earlier
+    /// than its `expires_in` said.
+    observed_lifetime: std::sync::Mutex<Option<Duration>>,
+    /// The last token the server refused.
+    refused: std::sync::Mutex<Option<Secret>>,
 }
 
 struct CachedToken {
     token: Secret,
+    fetched_at: Instant,
+    /// From then on, one caller renews the token…
     renew_at: Instant,
+    /// …while the others keep using it until then.
+    usable_until: Instant,
 }
 
 impl fmt::Debug for ClientCredentials {
@@ -714,6 +868,8 @@ impl ClientCredentials {
             hint: "check the client id and secret".to_string(),
             cache: std::sync::Mutex::new(None),
             renewal: tokio::sync::Mutex::new(()),
+            observed_lifetime: std::sync::Mutex::new(None),
+            refused: std::sync::Mutex::new(None),
         }
     }
 
@@ -746,12 +902,58 @@ impl ClientCredentials {
         }
     }
 
-    fn cached(&self) -> Option<Secret> {
+    /// How long a token that lives `lifetime` may still be sent once its
+    /// renewal is due: until 30 s before it expires, or 60 % of its life for
+    /// lifetimes under two minutes (a request may wait for its rate-limit
+    /// slot after taking the token).
+    pub fn usable_for(lifetime: Duration) -> Duration {
+        if lifetime >= Duration::from_secs(120) {
+            lifetime - Duration::from_secs(30)
+        } else {
+            lifetime.mul_f64(0.6)
+        }
+    }
+
+    /// The cached token and whether it is due for renewal, unless it is no
+    /// longer usable.
+    fn cached(&self) -> Option<(Secret, bool)> {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
         cache
             .as_ref()
-            .filter(|c| Instant::now() < c.renew_at)
-            .map(|c| c.token.clone())
+            .filter(|c| now < c.renew_at.max(c.usable_until))
+            .map(|c| (c.token.clone(), now >= c.renew_at))
+    }
+
+    async fn renew(&self, client: &reqwest::Client, stats: &SourceStats) -> Result<Secret> {
+        let (token, announced) = self.fetch(client).await?;
+        // A server that expired tokens early will do it again: renew in time.
+        let observed = *self
+            .observed_lifetime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let lifetime = observed.map_or(announced, |o| o.min(announced));
+        {
+            let mut refused = self.refused.lock().unwrap_or_else(|p| p.into_inner());
+            if refused.as_ref() == Some(&token) {
+                // The server issued the same token again: it holds it valid.
+                *refused = None;
+            }
+        }
+        SourceStats::bump(&stats.tokens);
+        debug!(
+            lifetime_secs = lifetime.as_secs(),
+            "Fetched an access token."
+        );
+        let now = Instant::now();
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        *cache = Some(CachedToken {
+            token: token.clone(),
+            fetched_at: now,
+            renew_at: now + Self::renewal_delay(lifetime),
+            usable_until: now + Self::usable_for(lifetime),
+        });
+        Ok(token)
     }
 
     fn host(&self) -> String {
@@ -898,34 +1100,60 @@ impl ClientCredentials {
 #[async_trait]
 impl TokenProvider for ClientCredentials {
     async fn token(&self, client: &reqwest::Client, stats: &SourceStats) -> Result<Secret> {
-        if let Some(token) = self.cached() {
-            return Ok(token);
+        match self.cached() {
+            Some((token, false)) => return Ok(token),
+            Some((token, true)) => {
+                // Renewal is due but the token still works: one caller
+                // renews, the others go on with the current token.
+                let Ok(_renewal) = self.renewal.try_lock() else {
+                    return Ok(token);
+                };
+                if let Some((fresh, false)) = self.cached() {
+                    return Ok(fresh);
+                }
+                return match self.renew(client, stats).await {
+                    Ok(fresh) => Ok(fresh),
+                    Err(error) if error.is_temporary() => {
+                        debug!(error = %error, "Token renewal failed; the current token is still valid.");
+                        Ok(token)
+                    }
+                    Err(error) => Err(error),
+                };
+            }
+            None => {}
         }
-        // One fetch at a time; whoever waited here finds the fresh token.
+        // No usable token: one fetch at a time; whoever waited here finds
+        // the fresh token.
         let _renewal = self.renewal.lock().await;
-        if let Some(token) = self.cached() {
+        if let Some((token, _)) = self.cached() {
             return Ok(token);
         }
-        let (token, lifetime) = self.fetch(client).await?;
-        SourceStats::bump(&stats.tokens);
-        debug!(
-            lifetime_secs = lifetime.as_secs(),
-            "Fetched an access token."
-        );
-        let renew_at = Instant::now() + Self::renewal_delay(lifetime);
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        *cache = Some(CachedToken {
-            token: token.clone(),
-            renew_at,
-        });
-        Ok(token)
+        self.renew(client, stats).await
     }
 
     fn invalidate(&self, stale: &Secret) {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.as_ref().is_some_and(|c| &c.token == stale) {
+        *self.refused.lock().unwrap_or_else(|p| p.into_inner()) = Some(stale.clone());
+        if let Some(cached) = cache.as_ref().filter(|c| &c.token == stale) {
+            // A token refused within a second was not refused for its age.
+            let lived = cached.fetched_at.elapsed();
+            if lived >= Duration::from_secs(1) {
+                let mut observed = self
+                    .observed_lifetime
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                *observed = Some(observed.map_or(lived, |o| o.min(lived)));
+            }
             *cache = None;
         }
+    }
+
+    fn is_refused(&self, token: &Secret) -> bool {
+        self.refused
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|r| r == token)
     }
 }
 
@@ -1278,6 +1506,148 @@ mod tests {
         creds.token(&c, &stats).await.unwrap();
         creds.token(&c, &stats).await.unwrap();
         assert_eq!(SourceStats::get(&stats.tokens), 2);
+    }
+
+    #[tokio::test]
+    async fn due_renewal_lets_other_callers_use_the_current_token() {
+        let server = MockServer::start().await;
+        Mock::given(path("/token"))
+            .respond_with(token_answer("first", 2))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/token"))
+            .respond_with(token_answer("second", 1500).set_delay(Duration::from_millis(400)))
+            .mount(&server)
+            .await;
+        let creds = Arc::new(credentials(&server));
+        install_crypto_provider();
+        let c = reqwest::Client::new();
+        let stats = Arc::new(SourceStats::new());
+        assert_eq!(creds.token(&c, &stats).await.unwrap().expose(), "first");
+        // Renewal is due after 1 s; the token stays usable until 1.2 s.
+        tokio::time::sleep(Duration::from_millis(1050)).await;
+        let renewing = {
+            let (creds, c, stats) = (creds.clone(), c.clone(), stats.clone());
+            tokio::spawn(async move { creds.token(&c, &stats).await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let start = StdInstant::now();
+        assert_eq!(creds.token(&c, &stats).await.unwrap().expose(), "first");
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "did not wait for the renewal"
+        );
+        assert_eq!(renewing.await.unwrap().unwrap().expose(), "second");
+        assert_eq!(creds.token(&c, &stats).await.unwrap().expose(), "second");
+        assert_eq!(SourceStats::get(&stats.tokens), 2);
+    }
+
+    #[tokio::test]
+    async fn a_429_pauses_every_caller_and_widens_the_spacing() {
+        let pacer = Pacer::new(Duration::from_millis(10));
+        pacer.until_ready().await;
+        pacer.back_off(Duration::from_millis(300));
+        assert_eq!(pacer.period(), Duration::from_micros(11_250));
+        let start = StdInstant::now();
+        pacer.until_ready().await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            start.elapsed()
+        );
+        for _ in 0..20 {
+            pacer.back_off(Duration::ZERO);
+        }
+        assert_eq!(
+            pacer.period(),
+            Duration::from_millis(20),
+            "at most twice as slow"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_pacer_never_lets_more_than_the_rate_into_one_second() {
+        // 20 per second, evenly: the 21st request would leave exactly one
+        // second after the first; it waits for the window's margin.
+        let pacer = Pacer::new(Duration::from_millis(50));
+        let start = Instant::now();
+        for _ in 0..20 {
+            pacer.until_ready().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(950));
+        pacer.until_ready().await;
+        assert_eq!(start.elapsed(), PACER_WINDOW);
+        // 2.5 per second: the window allows 3, the spacing rules.
+        let pacer = Pacer::new(Duration::from_millis(400));
+        let start = Instant::now();
+        for _ in 0..4 {
+            pacer.until_ready().await;
+        }
+        assert_eq!(start.elapsed(), Duration::from_millis(1200));
+    }
+
+    #[tokio::test]
+    async fn a_429_answer_slows_down_the_client() {
+        let server = MockServer::start().await;
+        Mock::given(path("/r"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/r"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let http = client(
+            fast().with_max_retry_after(Duration::from_millis(300)),
+            None,
+        );
+        let start = StdInstant::now();
+        http.send("test", get(&server, "/r")).await.unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_millis(290),
+            "{:?}",
+            start.elapsed()
+        );
+        // 1000/s configured: the spacing is now an eighth wider.
+        assert_eq!(http.inner.limiter.period(), Duration::from_micros(1125));
+    }
+
+    #[tokio::test]
+    async fn a_token_refused_early_teaches_its_real_lifetime() {
+        let server = MockServer::start().await;
+        Mock::given(path("/token"))
+            .respond_with(token_answer("long-announced", 1500))
+            .expect(2)
+            .mount(&server)
+            .await;
+        let creds = credentials(&server);
+        install_crypto_provider();
+        let c = reqwest::Client::new();
+        let stats = SourceStats::new();
+        let token = creds.token(&c, &stats).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        // The server refused it after 1.2 s.
+        creds.invalidate(&token);
+        assert!(creds.is_refused(&token));
+        let fresh = creds.token(&c, &stats).await.unwrap();
+        assert!(!creds.is_refused(&fresh), "issued again, so valid again");
+        let cache = creds.cache.lock().unwrap();
+        let cached = cache.as_ref().unwrap();
+        let renewal = cached.renew_at - cached.fetched_at;
+        assert!(
+            renewal <= Duration::from_millis(700),
+            "renewed at half the observed life: {renewal:?}"
+        );
+    }
+
+    #[test]
+    fn tokens_stay_usable_a_little_past_their_renewal() {
+        let u = ClientCredentials::usable_for;
+        assert_eq!(u(Duration::from_secs(1499)), Duration::from_secs(1469));
+        assert_eq!(u(Duration::from_secs(10)), Duration::from_secs(6));
+        assert_eq!(u(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]

@@ -51,6 +51,7 @@ fn credentials_and_scope_come_from_the_environment() {
     assert!(shown.contains("api_offresdemploiv2 o2dsoffre"), "{shown}");
     assert_eq!(source.params().get("motsCles"), Some("data"));
     assert_eq!(source.http_settings().rate_limit_per_sec, 10.0);
+    assert_eq!(source.max_results(), None);
     assert_eq!(source.http_settings().max_retries, 5);
     assert_eq!(source.http_settings().timeout.as_secs(), 30);
     assert_eq!(
@@ -71,6 +72,14 @@ fn bad_parameters_fail_the_build() {
         .build_with_env(&env)
         .unwrap_err();
     assert!(err.to_string().contains("rate_limit_per_sec"), "{err}");
+    let err = config(json!({"max_results": 0}))
+        .build_with_env(&env)
+        .unwrap_err();
+    assert!(err.to_string().starts_with("max_results:"), "{err}");
+    let source = config(json!({"max_results": 5000}))
+        .build_with_env(&env)
+        .unwrap();
+    assert_eq!(source.max_results(), Some(5000));
 }
 
 #[test]
@@ -83,7 +92,7 @@ fn registered_with_its_normalizer_and_strict_keys() {
         .find(|s| s.name == "france_travail")
         .expect("registered");
     let caps = info.capabilities.unwrap();
-    assert!(caps.network && caps.date_window);
+    assert!(caps.network && caps.date_window && caps.resumable);
     assert_eq!(caps.page_size, Some(150));
     assert_eq!(caps.result_window, Some(3150));
     assert!(caps.auth.contains("FT_CLIENT_ID"));

@@ -3,9 +3,12 @@
 //! - `normalize`: the mapping of every recorded offer (insta snapshots and
 //!   explicit assertions), personal data, replay through the registry;
 //! - `source`: paging and failures against a wiremock stand-in of the API;
-//! - `config`: building the source from a spec.
+//! - `config`: building the source from a spec;
+//! - `slicing`: queries beyond the API's window, against the stand-in
+//!   (`jobharvest-standin`): every offer once, plans, resume, failures.
 
 mod config;
 mod normalize;
+mod slicing;
 mod source;
 mod support;

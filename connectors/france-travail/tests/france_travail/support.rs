@@ -4,10 +4,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use jobharvest_core::checkpoint::Checkpoint;
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::source::Seen;
 use jobharvest_core::{Batch, JobRecord, Result, Source, SourceContext, SourceStats};
 use jobharvest_france_travail::{FranceTravailConfig, FranceTravailSource};
+use jobharvest_standin::Standin;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 use wiremock::matchers::{method, path, query_param};
@@ -151,6 +153,25 @@ fn fast(settings: HttpSettings) -> HttpSettings {
         .with_retry_delays(Duration::from_millis(1), Duration::from_millis(10))
 }
 
+/// A source pointed at the stand-in, with `params` and extra config keys.
+pub fn standin_source(standin: &Standin, params: Value, extra: Value) -> FranceTravailSource {
+    let mut config = json!({
+        "params": params,
+        "api_url": standin.api_url(),
+        "token_url": standin.token_url(),
+        "client_id": "test-client",
+        "client_secret": SECRET,
+    });
+    config
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    let config: FranceTravailConfig = serde_json::from_value(config).unwrap();
+    let source = config.build_with_env(&|_| None).unwrap();
+    let settings = fast(source.http_settings().clone());
+    source.with_http_settings(settings)
+}
+
 /// What a run gave.
 pub struct Run {
     pub result: Result<()>,
@@ -160,9 +181,19 @@ pub struct Run {
 
 /// Runs `source` through a `SourceContext`, as the runner does.
 pub async fn run(source: FranceTravailSource, limit: Option<u64>) -> Run {
+    run_with(source, limit, None).await
+}
+
+/// Runs `source` with a checkpoint, as the runner does.
+pub async fn run_with(
+    source: FranceTravailSource,
+    limit: Option<u64>,
+    checkpoint: Option<Arc<Checkpoint>>,
+) -> Run {
     let (tx, mut rx) = mpsc::channel::<Batch>(4);
     let stats = Arc::new(SourceStats::new());
-    let cx = SourceContext::new("ft", tx, stats.clone(), Arc::new(Seen::default()), limit);
+    let cx = SourceContext::new("ft", tx, stats.clone(), Arc::new(Seen::default()), limit)
+        .with_checkpoint(checkpoint);
     let task = tokio::spawn(Box::new(source).run(cx));
     let mut records = Vec::new();
     while let Some(batch) = rx.recv().await {
@@ -197,4 +228,14 @@ pub async fn requests_to(server: &MockServer, p: &str) -> Vec<Request> {
         .into_iter()
         .filter(|r| r.url.path() == p)
         .collect()
+}
+
+/// Plans `source` as `jobharvest run --dry-run` does.
+pub async fn plan(
+    source: FranceTravailSource,
+) -> (Result<Option<jobharvest_core::Plan>>, Arc<SourceStats>) {
+    let (tx, _rx) = mpsc::channel::<Batch>(1);
+    let stats = Arc::new(SourceStats::new());
+    let cx = SourceContext::new("ft", tx, stats.clone(), Arc::new(Seen::default()), None);
+    (Box::new(source).plan(cx).await, stats)
 }
