@@ -77,11 +77,30 @@ impl SinkContext {
 
 /// Chooses the columns a sink writes: `columns` when the spec lists them
 /// (in that order), otherwise every column, leaving out `raw` unless
-/// `include_raw`.
+/// `include_raw`. Every sink's `columns` key goes through here.
 ///
 /// # Errors
-/// A config error naming the unknown column and listing the known ones.
+/// A config error naming an unknown column (listing the known ones), a
+/// column listed twice, or an empty list.
 pub fn select_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
+    if columns.is_some_and(<[String]>::is_empty) {
+        return Err(Error::config(
+            "columns: the list is empty; list at least one column, or remove `columns` to write them all",
+        ));
+    }
+    let indices = pick_columns(columns, include_raw)?;
+    for (i, c) in indices.iter().enumerate() {
+        if indices[..i].contains(c) {
+            return Err(Error::config(format!(
+                "columns: `{}` is listed twice; list each column once",
+                COLUMNS[*c].name
+            )));
+        }
+    }
+    Ok(indices)
+}
+
+fn pick_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
     match columns {
         Some(names) => names
             .iter()
@@ -321,5 +340,12 @@ mod tests {
         assert_eq!(all.len(), COLUMNS.len());
         let no_raw = select_columns(None, false).unwrap();
         assert_eq!(no_raw.len(), COLUMNS.len() - 1);
+        let twice = select_columns(Some(&["title".into(), "title".into()]), false).unwrap_err();
+        assert!(
+            twice.to_string().contains("`title` is listed twice"),
+            "{twice}"
+        );
+        let empty = select_columns(Some(&[]), false).unwrap_err();
+        assert!(empty.to_string().contains("empty"), "{empty}");
     }
 }

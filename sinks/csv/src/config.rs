@@ -94,27 +94,8 @@ impl CsvConfig {
     /// # Errors
     /// A config error naming an unknown or repeated column.
     pub fn column_indices(&self) -> Result<Vec<usize>> {
-        checked_columns(self.columns.as_deref(), self.include_raw)
+        select_columns(self.columns.as_deref(), self.include_raw)
     }
-}
-
-/// [`select_columns`], also refusing an empty list and repeated names.
-fn checked_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
-    if columns.is_some_and(<[String]>::is_empty) {
-        return Err(Error::config(
-            "columns: the list is empty; list at least one column, or remove `columns` to write them all",
-        ));
-    }
-    let indices = select_columns(columns, include_raw)?;
-    for (i, c) in indices.iter().enumerate() {
-        if indices[..i].contains(c) {
-            let name = jobharvest_core::COLUMNS[*c].name;
-            return Err(Error::config(format!(
-                "columns: `{name}` is listed twice; list each column once"
-            )));
-        }
-    }
-    Ok(indices)
 }
 
 impl SinkConfig for CsvConfig {
