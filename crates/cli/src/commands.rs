@@ -346,6 +346,9 @@ fn connectors(registry: &Registry) {
             if c.date_window {
                 caps.push("date windows".into());
             }
+            if c.resumable {
+                caps.push("resumable (--resume)".into());
+            }
             if !c.network {
                 caps.push("offline".into());
             }
