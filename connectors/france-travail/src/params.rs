@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use jobharvest_core::registry::similar;
 use jobharvest_core::{Error, Result};
 use serde::Deserialize;
 use serde_json::Value;
@@ -225,24 +226,6 @@ fn known_name(name: &str) -> Result<&'static str> {
             KNOWN.join(", ")
         ),
     ))
-}
-
-/// Whether two names differ by at most two edits.
-fn similar(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (
-        a.to_lowercase().chars().collect(),
-        b.to_lowercase().chars().collect(),
-    );
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != cb);
-            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()] <= 2
 }
 
 fn to_text(name: &str, value: &Value) -> Result<String> {

@@ -447,9 +447,14 @@ fn unknown_type<'a>(
     .with_context("key", format!("{at}.type"))
 }
 
-/// Whether two names differ by at most two edits (a cheap typo check).
-fn similar(a: &str, b: &str) -> bool {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+/// Whether `b` looks like a typo of `a`: at most two edits apart, ignoring
+/// case. Used for every "did you mean" hint (types here, parameter names in
+/// connectors).
+pub fn similar(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (
+        a.to_lowercase().chars().collect(),
+        b.to_lowercase().chars().collect(),
+    );
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.iter().enumerate() {
         let mut cur = vec![i + 1];
