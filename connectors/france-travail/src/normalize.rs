@@ -86,6 +86,9 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
         record.salary_min = Some(parsed.min);
         record.salary_max = Some(parsed.max);
         record.salary_period = Some(parsed.period.to_string());
+        // France Travail's amounts are posted by the employer, in euros.
+        record.salary_currency = Some("EUR".to_string());
+        record.salary_predicted = Some(false);
     }
     record.salary_comment = clean(pay.commentaire);
     let mut extras = Vec::new();
@@ -138,6 +141,15 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
         .filter_map(|p| clean(p.nom))
         .collect();
     record.url = clean(origin.url_origine).or_else(|| Some(offer_page(&id)));
+    // The offers licence asks reusers to name the source and the update date.
+    record.attribution = Some(match record.updated_at {
+        Some(at) => format!(
+            "Source : France Travail, offre mise à jour le {}",
+            at.format("%Y-%m-%d")
+        ),
+        None => "Source : France Travail".to_string(),
+    });
+    record.licence = Some(LICENCE.to_string());
 
     let contact_raw = offer.contact;
     let contact: Contact = contact_raw
@@ -182,6 +194,9 @@ fn fill_contact(record: &mut JobRecord, contact: Contact) {
 }
 
 /// The `contact` keys that are personal data.
+/// How the board names the licence its offers come under (see API.md, "Licence").
+const LICENCE: &str = "France Travail, licence de réutilisation des offres d'emploi";
+
 const PERSONAL_KEYS: &[&str] = &[
     "nom",
     "telephone",

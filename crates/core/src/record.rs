@@ -258,6 +258,28 @@ job_record! {
     apply_url: Text,
     /// The offer's page.
     url: Text,
+    /// Whether the job can be done remotely, as the board flags it (null when it says nothing).
+    remote: Bool,
+    /// Free tags the board attaches to the offer.
+    tags: TextList,
+    /// The salary's currency (ISO 4217: `EUR`, `GBP`, ...).
+    salary_currency: Text,
+    /// Whether the board estimated the salary (true) rather than the employer posting it (false).
+    salary_predicted: Bool,
+    /// The attribution the board's terms ask reusers to show (source and update date, "Jobs by Adzuna", ...).
+    attribution: Text,
+    /// The licence the board publishes its offers under, as it names it.
+    licence: Text,
+    /// A cross-board duplicate key: normalized company, title, city and publication week, hashed.
+    fingerprint: Text,
+    /// What this run saw happen to the offer: `new`, `updated`, `removed` (null in a full run).
+    change: Text,
+    /// When a harvest first saw the offer (UTC; set by runs that keep state).
+    first_seen_at: Timestamp,
+    /// When a harvest last saw the offer (UTC; set by runs that keep state).
+    last_seen_at: Timestamp,
+    /// When the board was confirmed to have removed the offer (UTC).
+    removed_at: Timestamp,
     /// Recruiter's name (personal data: only with `include_personal_data`).
     #[personal]
     contact_name: Text,

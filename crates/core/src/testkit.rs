@@ -186,6 +186,17 @@ impl Generator {
         r.partners = list(45);
         r.apply_url = text(46);
         r.url = text(47);
+        r.remote = boolean(52);
+        r.tags = list(53);
+        r.salary_currency = text(54);
+        r.salary_predicted = boolean(55);
+        r.attribution = text(56);
+        r.licence = text(57);
+        r.fingerprint = text(58);
+        r.change = text(59);
+        r.first_seen_at = ts(60);
+        r.last_seen_at = ts(61);
+        r.removed_at = ts(62);
         r.contact_name = text(48);
         r.contact_phone = text(49);
         r.contact_details = text(50);
