@@ -9,9 +9,13 @@
 //! - [`http`] is the one HTTP layer every connector shares: rate limiting,
 //!   retry with backoff, `Retry-After`, token renewal.
 //! - [`replay`] re-runs archived raw offers through a connector's mapping.
+//! - [`filter`] is the `filter:` block any source entry can have, and
+//!   [`fingerprint`] the cross-board duplicate key the core fills in.
 
 pub mod checkpoint;
 pub mod error;
+pub mod filter;
+pub mod fingerprint;
 pub mod http;
 pub mod record;
 pub mod registry;

@@ -309,20 +309,27 @@ impl Registry {
 
     /// Builds the source described by `value` (a map with a `type` key).
     ///
-    /// `at` names the entry in messages (`sources[0]`).
+    /// `at` names the entry in messages (`sources[0]`). The keys every
+    /// source has are handled here, before the connector reads the rest:
+    /// `type`, `name` and `filter` (see [`crate::filter`]).
     ///
     /// # Errors
-    /// An unknown or missing type (listing the known ones), or the source's
-    /// own config errors, prefixed with `at`.
+    /// An unknown or missing type (listing the known ones), a `filter:`
+    /// block the source cannot take, or the source's own config errors,
+    /// prefixed with `at`.
     pub fn build_source(&self, value: Value, at: &str, base_dir: &Path) -> Result<BuiltSource> {
-        let (type_name, name, value) = split_type(value, at, true)?;
+        let (type_name, name, mut value) = split_type(value, at, true)?;
+        let filter = value.as_object_mut().and_then(|m| m.remove("filter"));
         let (info, build) = self
             .sources
             .get(type_name.as_str())
             .ok_or_else(|| unknown_type(at, "source", &type_name, self.sources.keys().copied()))?;
         let name = name.unwrap_or_else(|| info.name.to_string());
         let cx = self.build_context(base_dir, &name);
-        let source = build(value, at, &cx).map_err(|e| with_at(e, at))?;
+        let mut source = build(value, at, &cx).map_err(|e| with_at(e, at))?;
+        if let Some(filter) = filter {
+            source = crate::filter::attach(source, info.name, filter, at)?;
+        }
         Ok(BuiltSource {
             name,
             type_name: info.name,
@@ -544,6 +551,63 @@ mod tests {
             .prepare_sink(json!({"type": "csv"}), "sinks[0]")
             .unwrap_err();
         assert!(err.to_string().contains("missing field `path`"), "{err}");
+    }
+
+    #[derive(Debug)]
+    struct Nothing;
+
+    #[async_trait::async_trait]
+    impl Source for Nothing {
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::local()
+        }
+        async fn run(self: Box<Self>, _: crate::SourceContext) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LocalFiles {}
+
+    impl SourceConfig for LocalFiles {
+        const TYPE: &'static str = "local_files";
+        const DESCRIPTION: &'static str = "test";
+        fn capabilities() -> Capabilities {
+            Capabilities::local()
+        }
+        fn build(self, _: &BuildContext) -> Result<Box<dyn Source>> {
+            Ok(Box::new(Nothing))
+        }
+    }
+
+    #[test]
+    fn a_filter_on_a_source_that_takes_none_is_refused() {
+        let mut r = registry();
+        r.register_source::<LocalFiles>();
+        let base = Path::new(".");
+        let ok = r.build_source(json!({"type": "local_files"}), "sources[0]", base);
+        assert!(ok.is_ok(), "the filter key is not passed to the connector");
+        let err = r
+            .build_source(
+                json!({"type": "local_files", "filter": {"keywords": ["rust"]}}),
+                "sources[1]",
+                base,
+            )
+            .unwrap_err();
+        let msg = err.to_string();
+        assert_eq!(err.kind(), crate::ErrorKind::Config);
+        assert!(msg.starts_with("sources[1].filter:"), "{msg}");
+        assert!(msg.contains("takes no filter"), "{msg}");
+        assert!(msg.contains("remove the `filter:` block"), "{msg}");
+        let typo = r
+            .build_source(
+                json!({"type": "local_files", "filter": {"keywrds": ["rust"]}}),
+                "sources[2]",
+                base,
+            )
+            .unwrap_err();
+        assert!(typo.to_string().contains("sources[2].filter.keywrds"), "{typo}");
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The [`Source`] trait: where records come from.
 //!
 //! A source runs once per job. It pushes batches of normalized records into
-//! its [`SourceContext`], which applies the run's limit, drops offers already
-//! seen (same `source` and `source_id`) and applies backpressure: `emit`
-//! waits while the sinks are busy, so memory stays bounded whatever the size
-//! of the harvest.
+//! its [`SourceContext`], which, in this order: fills each record's
+//! `fingerprint` ([`crate::fingerprint`]), drops records the source's
+//! `filter:` block rejects ([`crate::filter`]), drops offers already seen
+//! (same `source` and `source_id`), drops records whose fingerprint another
+//! record already had when the job asks for `dedupe: fingerprint`, applies
+//! the run's limit, and applies backpressure: `emit` waits while the sinks
+//! are busy, so memory stays bounded whatever the size of the harvest.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -16,16 +19,20 @@ use tokio::sync::mpsc;
 
 use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind, Result};
+use crate::filter::Filter;
+use crate::fingerprint::fingerprint;
 use crate::record::{Batch, JobRecord};
 
-/// How a source handles filters in the spec.
+/// How a source handles the spec's `filter:` block (see [`crate::filter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FilterSupport {
-    /// The board filters server-side with its own parameters.
+    /// The board filters server-side with its own parameters (named in its
+    /// README); a `filter:` block is still applied by the core, with a
+    /// warning that the board's parameters fetch less.
     Server,
-    /// The board cannot filter; the core filters after fetching.
+    /// The board cannot filter; the core applies `filter:` after fetching.
     Client,
-    /// The source takes no filters.
+    /// The source takes no filter: a `filter:` block is refused.
     None,
 }
 
@@ -49,6 +56,9 @@ pub struct Capabilities {
     /// Whether the source works in named slices that a checkpoint can mark
     /// done, so that `--resume` skips them.
     pub resumable: bool,
+    /// The environment variables its credentials come from by default
+    /// (shown by `jobharvest connectors`; empty when it needs none).
+    pub auth_env: &'static [&'static str],
 }
 
 impl Capabilities {
@@ -62,6 +72,7 @@ impl Capabilities {
             result_window: None,
             date_window: false,
             resumable: false,
+            auth_env: &[],
         }
     }
 
@@ -75,6 +86,7 @@ impl Capabilities {
             result_window: None,
             date_window: false,
             resumable: false,
+            auth_env: &[],
         }
     }
 
@@ -101,6 +113,12 @@ impl Capabilities {
         self.date_window = true;
         self
     }
+
+    /// Names the environment variables the credentials come from.
+    pub const fn with_auth_env(mut self, vars: &'static [&'static str]) -> Self {
+        self.auth_env = vars;
+        self
+    }
 }
 
 /// Counters of one source's run, updated as it goes and read by the progress
@@ -111,6 +129,11 @@ pub struct SourceStats {
     pub offers: AtomicU64,
     /// Records dropped because the same offer was already emitted.
     pub duplicates: AtomicU64,
+    /// Records dropped by the source's `filter:` block.
+    pub filtered: AtomicU64,
+    /// Records dropped by `dedupe: fingerprint` because a record with the
+    /// same fingerprint (from any source) was already emitted.
+    pub same_job: AtomicU64,
     /// Records or input lines skipped as malformed.
     pub skipped: AtomicU64,
     /// HTTP requests sent (retries included).
@@ -180,6 +203,24 @@ impl Seen {
     }
 }
 
+/// The fingerprints already emitted in a run, shared by every source, for
+/// `dedupe: fingerprint`. Records without a fingerprint are always kept.
+#[derive(Debug, Default)]
+pub struct SeenJobs(Mutex<HashSet<String>>);
+
+impl SeenJobs {
+    /// Keeps the records whose fingerprint was not seen before.
+    fn retain_new(&self, records: &mut Vec<JobRecord>) -> usize {
+        let before = records.len();
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        records.retain(|r| match &r.fingerprint {
+            Some(f) => seen.insert(f.clone()),
+            None => true,
+        });
+        before - records.len()
+    }
+}
+
 /// Whether a source should go on after an `emit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -199,6 +240,8 @@ pub struct SourceContext {
     seen: Arc<Seen>,
     limit: Option<u64>,
     checkpoint: Option<Arc<Checkpoint>>,
+    filter: Option<Arc<Filter>>,
+    same_jobs: Option<Arc<SeenJobs>>,
 }
 
 impl SourceContext {
@@ -217,7 +260,24 @@ impl SourceContext {
             seen,
             limit,
             checkpoint: None,
+            filter: None,
+            same_jobs: None,
         }
+    }
+
+    /// Keeps only the records `filter` accepts (the others are counted as
+    /// `filtered`). The registry wraps sources with a `filter:` block so
+    /// that this is set for them.
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(Arc::new(filter));
+        self
+    }
+
+    /// Drops records whose fingerprint is already in `seen` (the job's
+    /// `dedupe: fingerprint`; counted as `same_job`).
+    pub fn with_fingerprint_dedupe(mut self, seen: Option<Arc<SeenJobs>>) -> Self {
+        self.same_jobs = seen;
+        self
     }
 
     /// Attaches the run's checkpoint: emitted records are spooled and
@@ -279,17 +339,35 @@ impl SourceContext {
 
     /// Sends records on to the sinks, waiting while they are busy.
     ///
-    /// Drops offers already emitted in this run and trims the batch to the
-    /// run's limit.
+    /// Fills every record's fingerprint, drops records the filter rejects,
+    /// offers already emitted in this run and (with `dedupe: fingerprint`)
+    /// jobs already emitted by any source, and trims the batch to the run's
+    /// limit.
     ///
     /// # Errors
     /// [`ErrorKind::Cancelled`] when the sinks have stopped (the run failed
     /// or was interrupted).
     pub async fn emit(&self, mut records: Vec<JobRecord>) -> Result<Flow> {
+        for r in &mut records {
+            r.fingerprint = fingerprint(r);
+        }
+        if let Some(filter) = &self.filter {
+            let before = records.len();
+            records.retain(|r| filter.matches(r));
+            self.stats
+                .filtered
+                .fetch_add((before - records.len()) as u64, Ordering::Relaxed);
+        }
         let dropped = self.seen.retain_new(&mut records);
         self.stats
             .duplicates
             .fetch_add(dropped as u64, Ordering::Relaxed);
+        if let Some(jobs) = &self.same_jobs {
+            let dropped = jobs.retain_new(&mut records);
+            self.stats
+                .same_job
+                .fetch_add(dropped as u64, Ordering::Relaxed);
+        }
         if let Some(remaining) = self.remaining() {
             records.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
         }
@@ -411,6 +489,83 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rx.recv().await.unwrap().len(), 2);
+    }
+
+    fn job(source: &str, id: &str, company: &str, title: &str) -> JobRecord {
+        let mut r = JobRecord::new(source, id);
+        r.company_name = Some(company.into());
+        r.title = Some(title.into());
+        r.location_label = Some("Paris".into());
+        r
+    }
+
+    #[tokio::test]
+    async fn emit_fills_fingerprints_and_dedupes_same_jobs_across_sources_only_when_asked() {
+        let seen_jobs = Arc::new(SeenJobs::default());
+        let (tx, mut rx) = mpsc::channel(8);
+        let seen: Arc<Seen> = Arc::default();
+        let cx = |name: &str, dedupe: bool| {
+            SourceContext::new(
+                name.to_string(),
+                tx.clone(),
+                Arc::new(SourceStats::new()),
+                seen.clone(),
+                None,
+            )
+            .with_fingerprint_dedupe(dedupe.then(|| seen_jobs.clone()))
+        };
+        let (a, b) = (cx("a", true), cx("b", true));
+        a.emit(vec![job("a", "1", "ACME SAS", "Data analyst (H/F)")])
+            .await
+            .unwrap();
+        b.emit(vec![
+            job("b", "x", "Acme", "data ANALYST"),
+            job("b", "y", "Acme", "Data engineer"),
+        ])
+        .await
+        .unwrap();
+        let first = rx.recv().await.unwrap();
+        let second = rx.recv().await.unwrap();
+        assert!(first[0].fingerprint.is_some());
+        assert_eq!(second.len(), 1, "the same job from another board is dropped");
+        assert_eq!(second[0].source_id, "y");
+        assert_eq!(SourceStats::get(&b.stats().same_job), 1);
+
+        let off = cx("c", false);
+        off.emit(vec![job("c", "z", "Acme", "Data analyst")])
+            .await
+            .unwrap();
+        let third = rx.recv().await.unwrap();
+        assert_eq!(third.len(), 1, "off by default");
+        assert_eq!(third[0].fingerprint, first[0].fingerprint);
+    }
+
+    #[tokio::test]
+    async fn emit_applies_the_filter_before_the_limit_and_counts_it() {
+        let (cx, mut rx) = ctx(Some(2));
+        let spec: crate::filter::FilterSpec =
+            serde_json::from_value(serde_json::json!({"keywords": ["rust"]})).unwrap();
+        let cx = cx.with_filter(Filter::new(&spec, "sources[0]").unwrap());
+        let flow = cx
+            .emit(vec![
+                job("s", "1", "A", "Go developer"),
+                job("s", "2", "A", "Rust developer"),
+                job("s", "3", "A", "Python developer"),
+                job("s", "4", "A", "Développeur RUST"),
+                job("s", "5", "A", "Rust again"),
+            ])
+            .await
+            .unwrap();
+        assert_eq!(flow, Flow::Stop);
+        let ids: Vec<_> = rx
+            .recv()
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.source_id.clone())
+            .collect();
+        assert_eq!(ids, ["2", "4"]);
+        assert_eq!(SourceStats::get(&cx.stats().filtered), 2);
     }
 
     #[tokio::test]

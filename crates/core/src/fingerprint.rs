@@ -1,0 +1,252 @@
+//! The cross-board duplicate key: [`fingerprint`].
+//!
+//! The same job is often posted on several boards, each spelling it its own
+//! way ("Développeur Rust (H/F)" at "ACME SAS" in "75 - Paris" on one,
+//! "Developpeur rust" at "Acme" in "Paris, Île-de-France" on another). The
+//! fingerprint hashes what stays the same once the spelling is normalized:
+//!
+//! 1. the company ([`normalize_company`]): normalized text without legal
+//!    forms (`sas`, `sarl`, `gmbh`, `ltd`, ...);
+//! 2. the title ([`normalize_title`]): normalized text without gender
+//!    markers (`h/f`, `m/w/d`, ...);
+//! 3. the city ([`normalize_city`]): the first part of the location label,
+//!    without postal codes, département numbers or arrondissements;
+//! 4. the publication week: the ISO year and week of `created_at`
+//!    (`2024-W27`).
+//!
+//! "Normalized text" ([`normalize_text`]) is: lower case, accents folded
+//! (`é` → `e`, `œ` → `oe`, `ß` → `ss`), dots and apostrophes dropped
+//! (`S.A.S.` → `sas`, `L'Oréal` → `loreal`), any other character that is not
+//! a letter or a digit turned into a space, and runs of spaces collapsed.
+//!
+//! The four parts are joined with the unit separator (U+001F) and hashed
+//! with 64-bit FNV-1a (offset basis `0xcbf29ce484222325`, prime
+//! `0x100000001b3`) over their UTF-8 bytes; the fingerprint is the hash in
+//! 16 lower-case hex digits. FNV-1a is fully specified and needs no
+//! dependency, so a value is the same across runs, versions and machines; at
+//! a million offers the chance that two different jobs share a value is
+//! below one in ten million. A record without a title has no fingerprint.
+
+use chrono::Datelike;
+
+use crate::record::JobRecord;
+
+/// Legal forms dropped from company names, as whole words after
+/// normalization.
+pub const LEGAL_FORMS: &[&str] = &[
+    "sa", "sas", "sasu", "sarl", "eurl", "sci", "snc", "scop", "gie", "gmbh", "ag", "kg", "ug",
+    "ohg", "ev", "ltd", "limited", "llc", "llp", "inc", "incorporated", "corp", "corporation",
+    "plc", "co", "bv", "nv", "srl", "spa", "sl", "se", "ab", "as", "oy",
+];
+
+/// The fingerprint of `record`, or `None` when it has no title.
+pub fn fingerprint(record: &JobRecord) -> Option<String> {
+    let title = normalize_title(record.title.as_deref()?);
+    if title.is_empty() {
+        return None;
+    }
+    let company = record
+        .company_name
+        .as_deref()
+        .map(normalize_company)
+        .unwrap_or_default();
+    let city = record
+        .location_label
+        .as_deref()
+        .map(normalize_city)
+        .unwrap_or_default();
+    let week = record
+        .created_at
+        .map(|t| {
+            let w = t.iso_week();
+            format!("{}-W{:02}", w.year(), w.week())
+        })
+        .unwrap_or_default();
+    let key = [company.as_str(), &title, &city, &week].join("\u{1f}");
+    Some(format!("{:016x}", fnv1a64(key.as_bytes())))
+}
+
+/// 64-bit FNV-1a of `bytes`.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Lower case, accents folded, dots and apostrophes dropped, other
+/// punctuation turned into spaces, spaces collapsed.
+pub fn normalize_text(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for c in text.chars().flat_map(char::to_lowercase) {
+        match c {
+            '.' | '\'' | '’' | '`' | '´' => {}
+            c if c.is_alphanumeric() => push_folded(&mut folded, c),
+            _ => folded.push(' '),
+        }
+    }
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The company name, normalized, without legal forms.
+pub fn normalize_company(name: &str) -> String {
+    normalize_text(name)
+        .split(' ')
+        .filter(|w| !LEGAL_FORMS.contains(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The title, normalized, without gender markers (`(H/F)`, `m/w/d`, `F/H/X`).
+pub fn normalize_title(title: &str) -> String {
+    let kept: Vec<&str> = title
+        .split(|c: char| c.is_whitespace() || "()[]{},;|–—".contains(c))
+        .filter(|w| !is_gender_marker(w.trim_matches(|c: char| c == '-' || c == ':')))
+        .collect();
+    normalize_text(&kept.join(" "))
+}
+
+fn is_gender_marker(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('/').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            let mut chars = p.chars();
+            matches!(
+                (chars.next().map(|c| c.to_ascii_lowercase()), chars.next()),
+                (Some('h' | 'f' | 'm' | 'w' | 'd' | 'x'), None)
+            )
+        })
+}
+
+/// The city of a location label: its first comma-separated part, without
+/// postal codes, département numbers (`75 - Paris`, `Paris (75)`) or
+/// arrondissements, normalized.
+pub fn normalize_city(label: &str) -> String {
+    let first = label.split(',').next().unwrap_or_default();
+    normalize_text(first)
+        .split(' ')
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .filter(|w| !matches!(*w, "cedex" | "arrondissement" | "er" | "e"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Pushes `c` (lower case) without its accent.
+fn push_folded(out: &mut String, c: char) {
+    let folded: &str = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'æ' => "ae",
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => "c",
+        'ď' | 'đ' | 'ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => "e",
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => "g",
+        'ĥ' | 'ħ' => "h",
+        'ì' | 'í' | 'î' | 'ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' => "i",
+        'ĵ' => "j",
+        'ķ' => "k",
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => "l",
+        'ñ' | 'ń' | 'ņ' | 'ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ŏ' | 'ő' => "o",
+        'œ' => "oe",
+        'ŕ' | 'ŗ' | 'ř' => "r",
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => "s",
+        'ß' => "ss",
+        'ţ' | 'ť' | 'ŧ' | 'ț' => "t",
+        'þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' => "u",
+        'ŵ' => "w",
+        'ý' | 'ÿ' | 'ŷ' => "y",
+        'ź' | 'ż' | 'ž' => "z",
+        c => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(folded);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn job(company: &str, title: &str, place: &str, day: u32) -> JobRecord {
+        let mut r = JobRecord::new("b", "1");
+        r.company_name = Some(company.into());
+        r.title = Some(title.into());
+        r.location_label = Some(place.into());
+        r.created_at = Some(Utc.with_ymd_and_hms(2024, 7, day, 9, 30, 0).unwrap());
+        r
+    }
+
+    #[test]
+    fn text_is_folded_and_collapsed() {
+        assert_eq!(normalize_text("  Crème   BRÛLÉE!! "), "creme brulee");
+        assert_eq!(normalize_text("L'Œuvre S.A.S."), "loeuvre sas");
+        assert_eq!(normalize_text("Straße—Zürich"), "strasse zurich");
+    }
+
+    #[test]
+    fn legal_forms_and_markers_and_postal_codes_go() {
+        assert_eq!(normalize_company("ACME S.A.S."), "acme");
+        assert_eq!(normalize_company("Müller GmbH & Co. KG"), "muller");
+        assert_eq!(normalize_title("Développeur Rust (H/F)"), "developpeur rust");
+        assert_eq!(normalize_title("Rust Developer (m/w/d)"), "rust developer");
+        assert_eq!(normalize_city("75 - PARIS 08"), "paris");
+        assert_eq!(normalize_city("Paris 8e Arrondissement"), "paris");
+        assert_eq!(normalize_city("Lyon (69)"), "lyon");
+        assert_eq!(normalize_city("Versailles, Yvelines"), "versailles");
+        assert_eq!(normalize_city("78000 Versailles Cedex"), "versailles");
+    }
+
+    #[test]
+    fn the_same_job_spelt_differently_on_two_boards_has_one_fingerprint() {
+        // Monday and Friday of ISO week 2024-W28.
+        let a = job("ACME SAS", "Développeur Rust (H/F)", "75 - Paris 8e", 8);
+        let b = job("Acme", "developpeur  RUST", "Paris, Île-de-France", 12);
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a).unwrap().len(), 16);
+    }
+
+    #[test]
+    fn different_jobs_have_different_fingerprints() {
+        let base = job("Acme", "Développeur Rust", "Paris", 8);
+        let others = [
+            job("Globex", "Développeur Rust", "Paris", 8),
+            job("Acme", "Développeur Go", "Paris", 8),
+            job("Acme", "Développeur Rust", "Lyon", 8),
+            // Sunday of the week before (2024-W27).
+            job("Acme", "Développeur Rust", "Paris", 7),
+        ];
+        for other in &others {
+            assert_ne!(fingerprint(&base), fingerprint(other), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn no_title_no_fingerprint_and_missing_parts_are_empty() {
+        let mut r = job("Acme", "", "Paris", 8);
+        assert_eq!(fingerprint(&r), None);
+        r.title = None;
+        assert_eq!(fingerprint(&r), None);
+        let bare = JobRecord {
+            title: Some("Data analyst".into()),
+            ..JobRecord::new("b", "2")
+        };
+        assert!(fingerprint(&bare).is_some());
+    }
+
+    #[test]
+    fn the_algorithm_is_stable() {
+        // FNV-1a 64 test vectors, and one pinned fingerprint: a change here
+        // breaks every user's stored fingerprints.
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        let r = job("Acme", "Data analyst", "Paris", 8);
+        assert_eq!(
+            fnv1a64("acme\u{1f}data analyst\u{1f}paris\u{1f}2024-W28".as_bytes()),
+            u64::from_str_radix(&fingerprint(&r).unwrap(), 16).unwrap()
+        );
+        // Computed independently (Python) from the documented algorithm.
+        assert_eq!(fingerprint(&r).as_deref(), Some("58deba3626bbb355"));
+    }
+}
