@@ -8,4 +8,5 @@ mod configs;
 mod demo;
 mod france_travail;
 mod harvest;
+mod multi_source;
 mod support;

@@ -7,9 +7,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use jobharvest_core::checkpoint::CheckpointPaths;
 use jobharvest_core::registry::PreparedSink;
-use jobharvest_core::runner::{CheckpointOptions, Job, RunOptions, RunReport, Runner};
+use jobharvest_core::runner::{
+    CheckpointOptions, Dedupe, Job, RunOptions, RunReport, Runner, SourceStatus,
+};
 use jobharvest_core::source::SourceStats;
-use jobharvest_core::{Error, FilterSupport, Registry, Result, spec};
+use jobharvest_core::{Error, ErrorKind, FilterSupport, Registry, Result, spec};
 use serde_json::json;
 
 use crate::cli::{Cli, Command, RunArgs};
@@ -54,12 +56,22 @@ fn cli_sinks(registry: &Registry, args: &RunArgs) -> Result<Vec<PreparedSink>> {
     Ok(sinks)
 }
 
+/// A job loaded from its spec, with what the runner needs besides.
+struct Loaded {
+    job: Job,
+    /// The digest of the spec's sources, for the checkpoint.
+    fingerprint: String,
+    /// The spec's `dedupe:` option.
+    dedupe: Dedupe,
+}
+
 fn load_job(
     registry: &Registry,
     spec_path: &Path,
     sink_override: Vec<PreparedSink>,
-) -> Result<(Job, String)> {
+) -> Result<Loaded> {
     let loaded = spec::load(spec_path)?;
+    let dedupe = loaded.raw.dedupe;
     let fingerprint = fingerprint(&serde_json::to_string(&loaded.raw.sources).unwrap_or_default());
     let sources = loaded.build_sources(registry)?;
     let (sinks, base_dir) = if sink_override.is_empty() {
@@ -76,14 +88,15 @@ fn load_job(
             w[0]
         )));
     }
-    Ok((
-        Job {
+    Ok(Loaded {
+        job: Job {
             sources,
             sinks,
             base_dir,
         },
         fingerprint,
-    ))
+        dedupe,
+    })
 }
 
 /// A stable digest (FNV-1a, 64 bits) of the spec's sources, so a checkpoint
@@ -127,7 +140,11 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         ));
     }
     let overrides = cli_sinks(registry, &args)?;
-    let (job, fingerprint) = load_job(registry, &args.spec, overrides)?;
+    let Loaded {
+        job,
+        fingerprint,
+        dedupe,
+    } = load_job(registry, &args.spec, overrides)?;
     let checkpoint = CheckpointOptions {
         paths: checkpoint_paths(&job, &args.spec),
         fingerprint,
@@ -141,7 +158,8 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     );
     let options = RunOptions::default()
         .with_limit(args.limit)
-        .with_checkpoint(Some(checkpoint));
+        .with_checkpoint(Some(checkpoint))
+        .with_dedupe(dedupe);
     let base_dir = job.base_dir.clone();
     let runner = Runner::new(job, options);
     if args.dry_run {
@@ -159,7 +177,48 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     if !quiet {
         print_summary(&report, &base_dir);
     }
-    Ok(())
+    partial_failure(&report)
+}
+
+/// An error when some sources failed (the run wrote the others' records),
+/// so the exit code says so.
+fn partial_failure(report: &RunReport) -> Result<()> {
+    let failed: Vec<_> = report.failed().collect();
+    let Some(first) = failed.first() else {
+        return Ok(());
+    };
+    let kind = match first.status {
+        // A source's own config or interrupt error is still a failed run
+        // (exit code 1), not a bad spec (2) or a Ctrl-C (130).
+        SourceStatus::Failed { kind, .. }
+            if !matches!(kind, ErrorKind::Config | ErrorKind::Cancelled) =>
+        {
+            kind
+        }
+        _ => ErrorKind::Http,
+    };
+    let names: Vec<String> = failed.iter().map(|s| format!("`{}`", s.name)).collect();
+    let mut err = Error::new(
+        kind,
+        format!(
+            "{} of {} sources failed ({}); the outputs were written with the other sources' offers and what the failed ones fetched before failing",
+            failed.len(),
+            report.sources.len(),
+            names.join(", ")
+        ),
+    );
+    for s in &failed {
+        if let SourceStatus::Failed { reason, .. } = &s.status {
+            err = err.with_context("source", format!("{}: {reason}", s.name));
+        }
+    }
+    if report.checkpoint_kept {
+        err = err.with_context(
+            "resume",
+            "the checkpoint is kept; run again with --resume to fetch only what is missing",
+        );
+    }
+    Err(err)
 }
 
 /// Draws one bar per source until the run ends.
@@ -275,8 +334,13 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             .total()
             .map(|t| format!(" of {t} reported"))
             .unwrap_or_default();
+        let status = match &s.status {
+            SourceStatus::Ok => "ok".to_string(),
+            // The reason follows in the closing error.
+            SourceStatus::Failed { kind, .. } => format!("FAILED ({})", kind.as_str()),
+        };
         eprintln!(
-            "  source {} ({}): {} offers{total}, {} requests, {} retries, {} rate-limited, {} duplicates dropped, {} skipped",
+            "  source {} ({}): {status}: {} offers{total}, {} requests, {} retries, {} rate-limited (429), {} duplicates dropped, {} same job dropped, {} filtered out, {} skipped",
             s.name,
             s.type_name,
             SourceStats::get(&st.offers),
@@ -284,6 +348,8 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             SourceStats::get(&st.retries),
             SourceStats::get(&st.rate_limited),
             SourceStats::get(&st.duplicates),
+            SourceStats::get(&st.same_job),
+            SourceStats::get(&st.filtered),
             SourceStats::get(&st.skipped),
         );
     }
@@ -315,7 +381,7 @@ fn human_bytes(b: u64) -> String {
 }
 
 fn validate(registry: &Registry, spec_path: &Path) -> Result<()> {
-    let (job, _) = load_job(registry, spec_path, Vec::new())?;
+    let job = load_job(registry, spec_path, Vec::new())?.job;
     println!("{}: valid.", spec_path.display());
     for s in &job.sources {
         println!("  source {} ({})", s.name, s.type_name);
@@ -332,11 +398,17 @@ fn connectors(registry: &Registry) {
         println!("  {:<16} {}", info.name, info.description);
         if let Some(c) = info.capabilities {
             let filters = match c.filters {
-                FilterSupport::Server => "server-side",
-                FilterSupport::Client => "client-side",
-                FilterSupport::None => "none",
+                FilterSupport::Server => {
+                    "server (board parameters; `filter:` also applied client-side)"
+                }
+                FilterSupport::Client => "client (`filter:` applied by jobharvest)",
+                FilterSupport::None => "none (`filter:` refused)",
             };
-            let mut caps = vec![format!("auth: {}", c.auth), format!("filters: {filters}")];
+            let mut caps = vec![format!("auth: {}", c.auth)];
+            if !c.auth_env.is_empty() {
+                caps.push(format!("set {}", c.auth_env.join(", ")));
+            }
+            caps.push(format!("filters: {filters}"));
             if let Some(p) = c.page_size {
                 caps.push(format!("page size: {p}"));
             }

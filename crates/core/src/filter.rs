@@ -220,7 +220,10 @@ mod tests {
         assert!(f.matches(&offer(Some("DÉVELOPPEUR Rust (H/F)"), None)));
         assert!(f.matches(&offer(Some("Développeur"), Some("Stack: rust, tokio"))));
         assert!(!f.matches(&offer(Some("Développeur Go"), Some("no crab here"))));
-        assert!(!f.matches(&offer(Some("Trust developpeur"), None)), "rust in trust");
+        assert!(
+            !f.matches(&offer(Some("Trust developpeur"), None)),
+            "rust in trust"
+        );
         let accented = filter(serde_json::json!({"keywords": ["Ingénieur données"]}));
         assert!(accented.matches(&offer(Some("ingenieur donnees senior"), None)));
         assert!(!accented.matches(&offer(Some("ingenieur senior donnees"), None)));
@@ -238,7 +241,10 @@ mod tests {
         r.location_label = Some("Villeurbanne".into());
         assert!(!place.matches(&r));
         let remote = filter(serde_json::json!({"remote": true}));
-        assert!(!remote.matches(&r), "the board said nothing about remote work");
+        assert!(
+            !remote.matches(&r),
+            "the board said nothing about remote work"
+        );
         r.remote = Some(true);
         assert!(remote.matches(&r));
         let onsite = filter(serde_json::json!({"remote": false}));

@@ -34,9 +34,40 @@ use crate::record::JobRecord;
 /// Legal forms dropped from company names, as whole words after
 /// normalization.
 pub const LEGAL_FORMS: &[&str] = &[
-    "sa", "sas", "sasu", "sarl", "eurl", "sci", "snc", "scop", "gie", "gmbh", "ag", "kg", "ug",
-    "ohg", "ev", "ltd", "limited", "llc", "llp", "inc", "incorporated", "corp", "corporation",
-    "plc", "co", "bv", "nv", "srl", "spa", "sl", "se", "ab", "as", "oy",
+    "sa",
+    "sas",
+    "sasu",
+    "sarl",
+    "eurl",
+    "sci",
+    "snc",
+    "scop",
+    "gie",
+    "gmbh",
+    "ag",
+    "kg",
+    "ug",
+    "ohg",
+    "ev",
+    "ltd",
+    "limited",
+    "llc",
+    "llp",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "plc",
+    "co",
+    "bv",
+    "nv",
+    "srl",
+    "spa",
+    "sl",
+    "se",
+    "ab",
+    "as",
+    "oy",
 ];
 
 /// The fingerprint of `record`, or `None` when it has no title.
@@ -189,7 +220,10 @@ mod tests {
     fn legal_forms_and_markers_and_postal_codes_go() {
         assert_eq!(normalize_company("ACME S.A.S."), "acme");
         assert_eq!(normalize_company("Müller GmbH & Co. KG"), "muller");
-        assert_eq!(normalize_title("Développeur Rust (H/F)"), "developpeur rust");
+        assert_eq!(
+            normalize_title("Développeur Rust (H/F)"),
+            "developpeur rust"
+        );
         assert_eq!(normalize_title("Rust Developer (m/w/d)"), "rust developer");
         assert_eq!(normalize_city("75 - PARIS 08"), "paris");
         assert_eq!(normalize_city("Paris 8e Arrondissement"), "paris");

@@ -607,7 +607,10 @@ mod tests {
                 base,
             )
             .unwrap_err();
-        assert!(typo.to_string().contains("sources[2].filter.keywrds"), "{typo}");
+        assert!(
+            typo.to_string().contains("sources[2].filter.keywrds"),
+            "{typo}"
+        );
     }
 
     #[test]

@@ -11,10 +11,23 @@
 //! blocking thread, so one slow format does not hold the others beyond the
 //! queue depth.
 //!
-//! A run either finishes every sink (outputs renamed into place) or none:
-//! when a source or a sink fails, or the run is interrupted, the sinks are
-//! dropped without finishing and leave no file behind.
+//! Sources run concurrently, each under its own rate limits (every connector
+//! builds its own HTTP client), and their records merge into the same
+//! sinks.
+//!
+//! A run either finishes every sink (outputs renamed into place) or none.
+//! When a sink fails or the run is interrupted, the sinks are dropped
+//! without finishing and leave no file behind. Sinks are finished only once
+//! every sink has written every batch, so only a failure inside a sink's
+//! own `finish` (after the others renamed their files) can leave some
+//! outputs written and not others. When a source fails, the
+//! others go on: the sinks finish with every record that arrived (the
+//! failed source's records up to its failure included), and the report
+//! marks that source [`SourceStatus::Failed`] with the reason, so the CLI
+//! can say so and exit with a failure. Only when every source fails is
+//! nothing written.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,7 +41,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::record::Batch;
 use crate::registry::{BuiltSource, PreparedSink};
 use crate::sink::{Sink, SinkContext, SinkReport};
-use crate::source::{Plan, Seen, SourceContext, SourceStats};
+use crate::source::{Plan, Seen, SeenJobs, SourceContext, SourceStats};
 
 /// A job ready to run: built sources and prepared sinks.
 #[derive(Debug)]
@@ -51,6 +64,21 @@ pub struct RunOptions {
     pub queue_depth: usize,
     /// Where to keep a checkpoint for resumable sources, if anywhere.
     pub checkpoint: Option<CheckpointOptions>,
+    /// Which records count as the same job across sources.
+    pub dedupe: Dedupe,
+}
+
+/// The job-level `dedupe:` option.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dedupe {
+    /// Only the same offer (same `source` and `source_id`) is dropped.
+    #[default]
+    Id,
+    /// Also drop a record whose `fingerprint` an earlier record (from any
+    /// source) had: the same job posted on several boards is kept once,
+    /// from the source that delivered it first.
+    Fingerprint,
 }
 
 /// Where a run keeps its checkpoint and whether it continues an earlier one.
@@ -71,6 +99,7 @@ impl Default for RunOptions {
             limit: None,
             queue_depth: 4,
             checkpoint: None,
+            dedupe: Dedupe::Id,
         }
     }
 }
@@ -87,6 +116,12 @@ impl RunOptions {
         self.limit = limit;
         self
     }
+
+    /// Sets what counts as a duplicate.
+    pub fn with_dedupe(mut self, dedupe: Dedupe) -> Self {
+        self.dedupe = dedupe;
+        self
+    }
 }
 
 /// A source's line in the closing summary.
@@ -98,6 +133,22 @@ pub struct SourceSummary {
     pub type_name: &'static str,
     /// Its counters.
     pub stats: Arc<SourceStats>,
+    /// Whether it finished.
+    pub status: SourceStatus,
+}
+
+/// How a source's run ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceStatus {
+    /// It fetched everything it was asked for.
+    Ok,
+    /// It stopped on an error; the records it emitted before are written.
+    Failed {
+        /// The kind of the error.
+        kind: ErrorKind,
+        /// The error, as the user reads it.
+        reason: String,
+    },
 }
 
 /// A sink's line in the closing summary.
@@ -120,6 +171,19 @@ pub struct RunReport {
     pub sinks: Vec<SinkSummary>,
     /// Wall time.
     pub elapsed: Duration,
+    /// Whether a checkpoint was kept for `--resume`, because a resumable
+    /// source failed with a temporary error.
+    pub checkpoint_kept: bool,
+}
+
+impl RunReport {
+    /// The sources that failed (their records up to the failure are in the
+    /// outputs).
+    pub fn failed(&self) -> impl Iterator<Item = &SourceSummary> {
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.status, SourceStatus::Failed { .. }))
+    }
 }
 
 /// A job with its counters allocated, so a progress display can watch them
@@ -133,6 +197,10 @@ pub struct Runner {
 
 enum SinkMsg {
     Batch(Batch),
+    /// Answers once every batch before it is written: no sink is finished
+    /// before every sink has written everything, so a sink that fails on the
+    /// last batch still stops the others from committing.
+    Ready(tokio::sync::oneshot::Sender<()>),
     Finish,
 }
 
@@ -188,6 +256,7 @@ impl Runner {
                     name: built.name,
                     type_name: built.type_name,
                     stats: st,
+                    status: SourceStatus::Ok,
                 },
                 plan,
             ));
@@ -197,9 +266,14 @@ impl Runner {
 
     /// Runs the job until every source is done, or `interrupt` completes.
     ///
+    /// A source that fails does not stop the others: the report marks it
+    /// [`SourceStatus::Failed`] (see [`RunReport::failed`]) and the outputs
+    /// hold what every source emitted.
+    ///
     /// # Errors
-    /// The first source or sink failure, or [`ErrorKind::Cancelled`] on
-    /// interrupt; no output is left behind in any of these cases.
+    /// A sink failure, every source failing (the first one's error), or
+    /// [`ErrorKind::Cancelled`] on interrupt; no output is left behind in
+    /// any of these cases.
     pub async fn run(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
         let started = Instant::now();
         let Runner {
@@ -253,6 +327,8 @@ impl Runner {
 
         let (tx, mut rx) = mpsc::channel::<Batch>(depth);
         let seen = Arc::new(Seen::default());
+        let same_jobs =
+            (options.dedupe == Dedupe::Fingerprint).then(|| Arc::new(SeenJobs::default()));
         let mut sources = JoinSet::new();
         let mut summaries = Vec::new();
         let mut contexts = Vec::new();
@@ -265,7 +341,10 @@ impl Runner {
                 options.limit,
             );
             let resumable = built.source.capabilities().resumable;
-            contexts.push(scx.with_checkpoint(checkpoint.clone().filter(|_| resumable)));
+            contexts.push(
+                scx.with_checkpoint(checkpoint.clone().filter(|_| resumable))
+                    .with_fingerprint_dedupe(same_jobs.clone()),
+            );
         }
         if let Some(cp) = checkpoint
             .clone()
@@ -306,12 +385,17 @@ impl Runner {
                 ("checkpoint".to_string(), res.map(|_| ()))
             });
         }
+        let mut resumable_sources = Vec::new();
         for ((built, st), scx) in job.sources.into_iter().zip(stats).zip(contexts) {
             summaries.push(SourceSummary {
                 name: built.name.clone(),
                 type_name: built.type_name,
                 stats: st.clone(),
+                status: SourceStatus::Ok,
             });
+            if built.source.capabilities().resumable {
+                resumable_sources.push(built.name.clone());
+            }
             let name = built.name;
             sources.spawn(async move {
                 tracing::debug!(source = %name, "Source started.");
@@ -321,7 +405,11 @@ impl Runner {
         }
         drop(tx);
 
+        // `failure` stops the whole run (nothing is written); a source's own
+        // error only marks that source failed.
         let mut failure: Option<Error> = None;
+        let mut source_errors: HashMap<String, Error> = HashMap::new();
+        let is_source = |name: &str| summaries.iter().any(|s| s.name == name);
         tokio::pin!(interrupt);
         let mut sources_done = false;
         loop {
@@ -340,6 +428,10 @@ impl Runner {
                 },
                 joined = sources.join_next(), if !sources_done => match joined {
                     Some(Ok((_, Ok(())))) => {}
+                    Some(Ok((name, Err(e)))) if is_source(&name) => {
+                        tracing::warn!(source = %name, error = %e, "Source failed; the other sources go on.");
+                        source_errors.insert(name, e);
+                    }
                     Some(Ok((name, Err(e)))) => {
                         failure = Some(e.prefixed(format!("source `{name}`")));
                         break;
@@ -365,6 +457,9 @@ impl Runner {
         }
         while let Some(joined) = sources.join_next().await {
             match joined {
+                Ok((name, Err(e))) if !aborted && is_source(&name) => {
+                    source_errors.insert(name, e);
+                }
                 Ok((name, Err(e))) if e.kind() != ErrorKind::Cancelled || !aborted => {
                     failure.get_or_insert_with(|| e.prefixed(format!("source `{name}`")));
                 }
@@ -377,6 +472,34 @@ impl Runner {
             }
         }
 
+        // When every source failed there is nothing worth writing: fail as
+        // the first one (in spec order) did.
+        if failure.is_none() && source_errors.len() == summaries.len() {
+            failure = summaries
+                .iter()
+                .find_map(|s| source_errors.remove(&s.name).map(|e| (s, e)))
+                .map(|(s, e)| e.prefixed(format!("source `{}`", s.name)));
+        }
+        for summary in &mut summaries {
+            if let Some(e) = source_errors.get(&summary.name) {
+                summary.status = SourceStatus::Failed {
+                    kind: e.kind(),
+                    reason: e.to_string(),
+                };
+            }
+        }
+        let keep_checkpoint = source_errors
+            .iter()
+            .any(|(name, e)| e.is_temporary() && resumable_sources.contains(name));
+        if failure.is_none() {
+            for (i, stx) in sink_txs.iter().enumerate() {
+                let (ready, written) = tokio::sync::oneshot::channel();
+                let sent = stx.send(SinkMsg::Ready(ready)).await.is_ok();
+                if !sent || written.await.is_err() {
+                    failure.get_or_insert_with(|| sink_error_placeholder(i));
+                }
+            }
+        }
         if failure.is_none() {
             for stx in &sink_txs {
                 let _ = stx.send(SinkMsg::Finish).await;
@@ -422,13 +545,19 @@ impl Runner {
                 _ => e,
             }),
             None => {
-                if let Some(cp) = checkpoint.and_then(|c| Arc::try_unwrap(c).ok()) {
+                let checkpoint_kept =
+                    keep_checkpoint && checkpoint.as_ref().is_some_and(|c| !c.is_empty());
+                if let Some(cp) = checkpoint
+                    .filter(|_| !checkpoint_kept)
+                    .and_then(|c| Arc::try_unwrap(c).ok())
+                {
                     cp.remove();
                 }
                 Ok(RunReport {
                     sources: summaries,
                     sinks,
                     elapsed: started.elapsed(),
+                    checkpoint_kept,
                 })
             }
         }
@@ -454,6 +583,9 @@ fn drive_sink(
     while let Some(msg) = rx.blocking_recv() {
         match msg {
             SinkMsg::Batch(batch) => sink.write(&batch)?,
+            SinkMsg::Ready(ack) => {
+                let _ = ack.send(());
+            }
             SinkMsg::Finish => return sink.finish().map(Some),
         }
     }
@@ -482,6 +614,7 @@ mod tests {
         async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
             for id in &self.ids {
                 cx.emit(vec![JobRecord::new("t", *id)]).await?;
+                tokio::task::yield_now().await;
             }
             if self.fail_after {
                 return Err(Error::new(ErrorKind::Http, "boom"));
@@ -557,6 +690,188 @@ mod tests {
         assert_eq!(*log.0.lock().unwrap(), ["a", "b", "c"]);
         assert_eq!(report.sinks[0].report.rows, 3);
         assert_eq!(SourceStats::get(&report.sources[0].stats.duplicates), 1);
+    }
+
+    /// A job of several sources (name, ids, fail after emitting) into one
+    /// sink; each source emits one record at a time, yielding in between,
+    /// so the sources interleave.
+    fn multi(sources: Vec<(&'static str, Vec<&'static str>, bool)>, log: &Log) -> Job {
+        let mut j = job(vec![], false, None, log);
+        j.sources = sources
+            .into_iter()
+            .map(|(name, ids, fail_after)| BuiltSource {
+                name: name.into(),
+                type_name: "fixed",
+                source: Box::new(Fixed { ids, fail_after }),
+            })
+            .collect();
+        j
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_source_does_not_lose_the_others_records() {
+        let log = Log::default();
+        let report = Runner::new(
+            multi(
+                vec![
+                    ("good", vec!["a", "b", "c", "d"], false),
+                    ("bad", vec!["x"], true),
+                    ("also-good", vec!["e"], false),
+                ],
+                &log,
+            ),
+            RunOptions::default(),
+        )
+        .run(std::future::pending())
+        .await
+        .expect("the run finishes when some sources succeed");
+        let mut rows = log.0.lock().unwrap().clone();
+        rows.sort();
+        assert_eq!(
+            rows,
+            ["a", "b", "c", "d", "e", "x"],
+            "what arrived is written"
+        );
+        let status: Vec<_> = report.sources.iter().map(|s| &s.status).collect();
+        assert_eq!(status[0], &SourceStatus::Ok);
+        assert_eq!(
+            status[1],
+            &SourceStatus::Failed {
+                kind: ErrorKind::Http,
+                reason: "boom".into()
+            }
+        );
+        assert_eq!(status[2], &SourceStatus::Ok);
+        let failed: Vec<_> = report.failed().map(|s| s.name.as_str()).collect();
+        assert_eq!(failed, ["bad"]);
+        assert!(!report.checkpoint_kept);
+    }
+
+    #[tokio::test]
+    async fn when_every_source_fails_nothing_is_written() {
+        let log = Log::default();
+        let err = Runner::new(
+            multi(
+                vec![("one", vec!["a"], true), ("two", vec!["b"], true)],
+                &log,
+            ),
+            RunOptions::default(),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap_err();
+        assert!(err.to_string().starts_with("source `one`: boom"), "{err}");
+        assert!(log.0.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_sink_failure_still_writes_nothing_with_several_sources() {
+        let log = Log::default();
+        let mut j = multi(
+            vec![
+                ("one", vec!["a", "b", "c"], false),
+                ("two", vec!["d"], true),
+            ],
+            &log,
+        );
+        let fail_log = log.clone();
+        j.sinks.push(PreparedSink::new("mem", "failing", move |_| {
+            Ok(Box::new(Mem {
+                log: fail_log.clone(),
+                rows: vec![],
+                fail_on: Some("c"),
+            }) as Box<dyn Sink>)
+        }));
+        let err = Runner::new(j, RunOptions::default())
+            .run(std::future::pending())
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("disk full"), "{err}");
+        assert!(log.0.lock().unwrap().is_empty(), "no sink committed");
+    }
+
+    #[tokio::test]
+    async fn an_interrupt_still_writes_nothing_with_a_failed_source() {
+        let log = Log::default();
+        let (fire, fired) = tokio::sync::oneshot::channel::<()>();
+        #[derive(Debug)]
+        struct Slow;
+        #[async_trait]
+        impl Source for Slow {
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::local()
+            }
+            async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+                cx.emit(vec![JobRecord::new("slow", "s")]).await?;
+                std::future::pending::<()>().await;
+                Ok(())
+            }
+        }
+        let mut j = multi(vec![("bad", vec!["x"], true)], &log);
+        j.sources.push(BuiltSource {
+            name: "slow".into(),
+            type_name: "slow",
+            source: Box::new(Slow),
+        });
+        let runner = Runner::new(j, RunOptions::default());
+        let stats = runner.stats();
+        let watcher = tokio::spawn(async move {
+            while SourceStats::get(&stats[1].1.offers) == 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let _ = fire.send(());
+        });
+        let err = runner
+            .run(async {
+                let _ = fired.await;
+            })
+            .await
+            .unwrap_err();
+        watcher.await.unwrap();
+        assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+        assert!(log.0.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn dedupe_fingerprint_keeps_the_same_job_once_across_sources() {
+        #[derive(Debug)]
+        struct Board(&'static str, &'static str);
+        #[async_trait]
+        impl Source for Board {
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::local()
+            }
+            async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+                let mut r = JobRecord::new(self.0, "1");
+                r.title = Some(self.1.into());
+                r.company_name = Some("Acme".into());
+                cx.emit(vec![r]).await.map(|_| ())
+            }
+        }
+        for (dedupe, rows) in [(Dedupe::Id, 2), (Dedupe::Fingerprint, 1)] {
+            let log = Log::default();
+            let mut j = job(vec![], false, None, &log);
+            j.sources = ["one", "two"]
+                .into_iter()
+                .zip(["Data analyst (H/F)", "DATA ANALYST"])
+                .map(|(name, title)| BuiltSource {
+                    name: name.into(),
+                    type_name: "board",
+                    source: Box::new(Board(name, title)),
+                })
+                .collect();
+            let report = Runner::new(j, RunOptions::default().with_dedupe(dedupe))
+                .run(std::future::pending())
+                .await
+                .unwrap();
+            assert_eq!(report.sinks[0].report.rows, rows, "{dedupe:?}");
+            let same: u64 = report
+                .sources
+                .iter()
+                .map(|s| SourceStats::get(&s.stats.same_job))
+                .sum();
+            assert_eq!(same, 2 - rows, "{dedupe:?}");
+        }
     }
 
     #[tokio::test]

@@ -527,7 +527,11 @@ mod tests {
         let first = rx.recv().await.unwrap();
         let second = rx.recv().await.unwrap();
         assert!(first[0].fingerprint.is_some());
-        assert_eq!(second.len(), 1, "the same job from another board is dropped");
+        assert_eq!(
+            second.len(),
+            1,
+            "the same job from another board is dropped"
+        );
         assert_eq!(second[0].source_id, "y");
         assert_eq!(SourceStats::get(&b.stats().same_job), 1);
 

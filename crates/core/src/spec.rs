@@ -29,6 +29,11 @@ pub struct RawSpec {
     /// The sinks, each a map with a `type` key.
     #[serde(default)]
     pub sinks: Vec<Value>,
+    /// What counts as a duplicate across sources: `id` (the default: the
+    /// same offer of the same board) or `fingerprint` (the same job on any
+    /// board, see [`crate::fingerprint`]).
+    #[serde(default)]
+    pub dedupe: crate::runner::Dedupe,
 }
 
 /// A spec read from disk.
@@ -328,6 +333,28 @@ mod tests {
         assert_eq!(a.raw.sources, b.raw.sources);
         assert_eq!(a.raw.sinks, b.raw.sinks);
         assert_eq!(a.raw.sources[0]["params"]["departement"], json!(78));
+    }
+
+    #[test]
+    fn dedupe_is_off_by_default_and_checked() {
+        use crate::runner::Dedupe;
+        let dir = tempfile::tempdir().unwrap();
+        let plain = write(dir.path(), "a.yaml", "sources: [{type: replay}]\n");
+        assert_eq!(load(&plain).unwrap().raw.dedupe, Dedupe::Id);
+        let on = write(
+            dir.path(),
+            "b.yaml",
+            "sources: [{type: replay}]\ndedupe: fingerprint\n",
+        );
+        assert_eq!(load(&on).unwrap().raw.dedupe, Dedupe::Fingerprint);
+        let typo = write(
+            dir.path(),
+            "c.yaml",
+            "sources: [{type: replay}]\ndedupe: fingerprints\n",
+        );
+        let err = load(&typo).unwrap_err().to_string();
+        assert!(err.contains("dedupe"), "{err}");
+        assert!(err.contains("`fingerprint`"), "{err}");
     }
 
     #[test]
