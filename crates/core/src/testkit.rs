@@ -13,6 +13,7 @@
 //! null in some rows and set in others, and the same call always gives the
 //! same records.
 
+pub mod sinks;
 pub mod sources;
 
 use std::path::{Path, PathBuf};
