@@ -2,9 +2,7 @@
 //! stand-in serving the recorded offer under fresh ids, paged with `range`
 //! and `Content-Range` as the API does.
 
-use std::time::Duration;
-
-use jobharvest_core::testkit::sources::SourceHarness;
+use jobharvest_core::testkit::sources::{self as kit, SourceHarness};
 use jobharvest_core::{Capabilities, Result, Source, SourceConfig};
 use jobharvest_france_travail::FranceTravailConfig;
 use serde_json::{Value, json};
@@ -75,23 +73,17 @@ impl SourceHarness for FranceTravail {
     }
 
     fn build(&self, base_url: &str, extra: Value) -> Result<Box<dyn Source>> {
-        let mut config = json!({
+        let config = json!({
             "api_url": format!("{base_url}/partenaire/offresdemploi"),
             "token_url": format!("{base_url}{TOKEN_PATH}"),
             "client_id": "conformance-app",
             "client_secret": SECRET,
         });
-        if let (Some(c), Some(e)) = (config.as_object_mut(), extra.as_object()) {
-            c.extend(e.clone());
-        }
-        let config: FranceTravailConfig = serde_json::from_value(config).unwrap();
+        let config: FranceTravailConfig =
+            serde_json::from_value(kit::config_with(config, extra)).unwrap();
         let source = config.build_with_env(&|_| None)?;
-        let fast = source
-            .http_settings()
-            .clone()
-            .with_rate_limit_per_sec(1000.0)
-            .with_retry_delays(Duration::from_millis(1), Duration::from_millis(10));
-        Ok(Box::new(source.with_http_settings(fast)))
+        let settings = kit::fast(source.http_settings().clone());
+        Ok(Box::new(source.with_http_settings(settings)))
     }
 
     async fn mount(&self, server: &MockServer, offers: usize) {

@@ -23,6 +23,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
@@ -31,6 +32,7 @@ use wiremock::matchers::path_regex;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::error::{ErrorKind, Result};
+use crate::http::HttpSettings;
 use crate::record::{Batch, JobRecord};
 use crate::source::{Capabilities, FilterSupport, Seen, Source, SourceContext, SourceStats};
 
@@ -67,6 +69,22 @@ pub trait SourceHarness: Send + Sync {
     fn secrets(&self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// `base` (a config as JSON) with the keys of `extra` on top: what
+/// [`SourceHarness::build`] usually deserializes.
+pub fn config_with(mut base: Value, extra: Value) -> Value {
+    if let (Some(config), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        config.extend(extra);
+    }
+    base
+}
+
+/// `settings` for tests: no real rate limit and millisecond retry delays.
+pub fn fast(settings: HttpSettings) -> HttpSettings {
+    settings
+        .with_rate_limit_per_sec(1000.0)
+        .with_retry_delays(Duration::from_millis(1), Duration::from_millis(10))
 }
 
 /// What running a source gave.
