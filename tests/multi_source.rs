@@ -158,3 +158,86 @@ async fn dedupe_fingerprint_drops_the_same_job_harvested_twice() {
         .sum();
     assert_eq!(dropped, 7, "{err}");
 }
+
+#[test]
+fn a_filter_on_a_source_that_takes_none_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!(
+            "sources:\n  - type: replay\n    connector: france_travail\n    path: {}\n    filter: {{ keywords: [rust] }}\nsinks:\n  - {{ type: csv, path: out/offres.csv }}\n",
+            demo_offers()
+        ),
+    )
+    .unwrap();
+    for command in ["validate", "run"] {
+        let out = jobharvest(dir.path(), &[command, "job.yaml"], &[]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(err.contains("sources[0].filter"), "{err}");
+        assert!(err.contains("the `replay` source takes no filter"), "{err}");
+        assert!(
+            !dir.path().join("out").exists(),
+            "{command} wrote something"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_filter_keeps_only_matching_offers_and_counts_the_rest() {
+    // In the seven recorded offers, "Agent" starts two titles, once with an
+    // accent-free apostrophe ("Agent d'exploitation"); the filter's
+    // keyword is in upper case.
+    let stand_in = StandIn::start(sample_offers()).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!(
+            "sources:\n  - type: france_travail\n    token_url: {}\n    api_url: {}\n    filter: {{ keywords: [AGENT] }}\nsinks:\n  - {{ type: parquet, path: out/offres.parquet }}\n",
+            stand_in.token_url(),
+            stand_in.api_url()
+        ),
+    )
+    .unwrap();
+    let out = run(dir.path()).await;
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("filters server-side with its own parameters"),
+        "{err}"
+    );
+    assert!(err.contains("2 offers of 7 reported"), "{err}");
+    assert!(err.contains("5 filtered out"), "{err}");
+    let rows = read_parquet(&dir.path().join("out/offres.parquet"));
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r["source_id"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["177NMLN", "177NMLR"]);
+}
+
+#[test]
+fn connectors_show_filter_support_paging_and_auth() {
+    let out = jobharvest(&repo(), &["connectors"], &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let caps_of = |name: &str| {
+        let mut lines = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with(name));
+        lines.next();
+        lines.next().unwrap_or_default().to_string()
+    };
+    let ft = caps_of("france_travail");
+    assert!(ft.contains("filters: server"), "{text}");
+    assert!(ft.contains("FT_CLIENT_ID"), "{text}");
+    assert!(ft.contains("page size: 150"), "{text}");
+    assert!(ft.contains("resumable"), "{text}");
+    let replay = caps_of("replay");
+    assert!(
+        replay.contains("filters: none (`filter:` refused)"),
+        "{text}"
+    );
+    assert!(replay.contains("auth: none"), "{text}");
+}
