@@ -27,6 +27,8 @@
 //! a million offers the chance that two different jobs share a value is
 //! below one in ten million. A record without a title has no fingerprint.
 
+use std::fmt::Write as _;
+
 use chrono::Datelike;
 
 use crate::record::JobRecord;
@@ -71,94 +73,162 @@ pub const LEGAL_FORMS: &[&str] = &[
 ];
 
 /// The fingerprint of `record`, or `None` when it has no title.
+///
+/// The key is hashed as it is built, through one reused buffer: this runs
+/// for every record of every harvest.
 pub fn fingerprint(record: &JobRecord) -> Option<String> {
-    let title = normalize_title(record.title.as_deref()?);
-    if title.is_empty() {
+    let mut buf = String::with_capacity(128);
+    title_into(&mut buf, record.title.as_deref()?);
+    if buf.is_empty() {
         return None;
     }
-    let company = record
-        .company_name
-        .as_deref()
-        .map(normalize_company)
-        .unwrap_or_default();
-    let city = record
-        .location_label
-        .as_deref()
-        .map(normalize_city)
-        .unwrap_or_default();
-    let week = record
-        .created_at
-        .map(|t| {
-            let w = t.iso_week();
-            format!("{}-W{:02}", w.year(), w.week())
-        })
-        .unwrap_or_default();
-    let key = [company.as_str(), &title, &city, &week].join("\u{1f}");
-    Some(format!("{:016x}", fnv1a64(key.as_bytes())))
+    let mut hash = Fnv1a64::new();
+    let title = std::mem::take(&mut buf);
+    if let Some(company) = record.company_name.as_deref() {
+        normalize_into(&mut buf, company);
+        hash_words(&mut hash, &buf, keep_company_word);
+    }
+    hash.write(SEPARATOR);
+    hash.write(title.as_bytes());
+    hash.write(SEPARATOR);
+    if let Some(label) = record.location_label.as_deref() {
+        buf.clear();
+        normalize_into(&mut buf, label.split(',').next().unwrap_or_default());
+        hash_words(&mut hash, &buf, keep_city_word);
+    }
+    hash.write(SEPARATOR);
+    if let Some(t) = record.created_at {
+        let w = t.iso_week();
+        buf.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(buf, "{}-W{:02}", w.year(), w.week());
+        hash.write(buf.as_bytes());
+    }
+    Some(format!("{:016x}", hash.finish()))
+}
+
+/// Hashes the words of `text` that `keep` keeps, separated by spaces.
+fn hash_words(hash: &mut Fnv1a64, text: &str, keep: fn(&str) -> bool) {
+    let mut first = true;
+    for word in text.split(' ').filter(|w| keep(w)) {
+        if !first {
+            hash.write(b" ");
+        }
+        hash.write(word.as_bytes());
+        first = false;
+    }
+}
+
+/// The parts of the key are joined with the unit separator, U+001F.
+const SEPARATOR: &[u8] = b"\x1f";
+
+/// 64-bit FNV-1a, fed in pieces.
+struct Fnv1a64(u64);
+
+impl Fnv1a64 {
+    fn new() -> Self {
+        Fnv1a64(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// 64-bit FNV-1a of `bytes`.
 pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    let mut hash = Fnv1a64::new();
+    hash.write(bytes);
+    hash.finish()
 }
 
 /// Lower case, accents folded, dots and apostrophes dropped, other
 /// punctuation turned into spaces, spaces collapsed.
 pub fn normalize_text(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
+    let mut out = String::with_capacity(text.len());
+    normalize_into(&mut out, text);
+    out
+}
+
+/// Appends the normalized words of `text` to `out`, a space before each
+/// word when `out` already holds some.
+fn normalize_into(out: &mut String, text: &str) {
+    let mut space = true;
     for c in text.chars().flat_map(char::to_lowercase) {
         match c {
             '.' | '\'' | '’' | '`' | '´' => {}
-            c if c.is_alphanumeric() => push_folded(&mut folded, c),
-            _ => folded.push(' '),
+            c if c.is_alphanumeric() => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                push_folded(out, c);
+            }
+            _ => space = true,
         }
     }
-    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn keep_company_word(word: &str) -> bool {
+    !LEGAL_FORMS.contains(&word)
+}
+
+fn keep_city_word(word: &str) -> bool {
+    !word.chars().any(|c| c.is_ascii_digit())
+        && !matches!(word, "cedex" | "arrondissement" | "er" | "e")
 }
 
 /// The company name, normalized, without legal forms.
 pub fn normalize_company(name: &str) -> String {
-    normalize_text(name)
-        .split(' ')
-        .filter(|w| !LEGAL_FORMS.contains(w))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let text = normalize_text(name);
+    let kept: Vec<&str> = text.split(' ').filter(|w| keep_company_word(w)).collect();
+    kept.join(" ")
 }
 
 /// The title, normalized, without gender markers (`(H/F)`, `m/w/d`, `F/H/X`).
 pub fn normalize_title(title: &str) -> String {
-    let kept: Vec<&str> = title
-        .split(|c: char| c.is_whitespace() || "()[]{},;|–—".contains(c))
-        .filter(|w| !is_gender_marker(w.trim_matches(|c: char| c == '-' || c == ':')))
-        .collect();
-    normalize_text(&kept.join(" "))
+    let mut out = String::with_capacity(title.len());
+    title_into(&mut out, title);
+    out
+}
+
+fn title_into(out: &mut String, title: &str) {
+    for word in title.split(|c: char| c.is_whitespace() || "()[]{},;|–—".contains(c)) {
+        if !is_gender_marker(word.trim_matches(|c: char| c == '-' || c == ':')) {
+            normalize_into(out, word);
+        }
+    }
 }
 
 fn is_gender_marker(word: &str) -> bool {
-    let parts: Vec<&str> = word.split('/').collect();
-    parts.len() >= 2
-        && parts.iter().all(|p| {
-            let mut chars = p.chars();
-            matches!(
-                (chars.next().map(|c| c.to_ascii_lowercase()), chars.next()),
-                (Some('h' | 'f' | 'm' | 'w' | 'd' | 'x'), None)
-            )
-        })
+    let mut parts = 0;
+    for part in word.split('/') {
+        let mut chars = part.chars();
+        let single = matches!(
+            (chars.next().map(|c| c.to_ascii_lowercase()), chars.next()),
+            (Some('h' | 'f' | 'm' | 'w' | 'd' | 'x'), None)
+        );
+        if !single {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2
 }
 
 /// The city of a location label: its first comma-separated part, without
 /// postal codes, département numbers (`75 - Paris`, `Paris (75)`) or
 /// arrondissements, normalized.
 pub fn normalize_city(label: &str) -> String {
-    let first = label.split(',').next().unwrap_or_default();
-    normalize_text(first)
-        .split(' ')
-        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
-        .filter(|w| !matches!(*w, "cedex" | "arrondissement" | "er" | "e"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let text = normalize_text(label.split(',').next().unwrap_or_default());
+    let kept: Vec<&str> = text.split(' ').filter(|w| keep_city_word(w)).collect();
+    kept.join(" ")
 }
 
 /// Pushes `c` (lower case) without its accent.
@@ -267,6 +337,31 @@ mod tests {
             ..JobRecord::new("b", "2")
         };
         assert!(fingerprint(&bare).is_some());
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_documented_key() {
+        let r = job(
+            "  L'Atelier S.A.R.L. & Co ",
+            "Chef·fe de projet (F/H) – CDI",
+            "13 - Marseille 2e, Provence",
+            9,
+        );
+        let key = [
+            normalize_company(r.company_name.as_deref().unwrap()),
+            normalize_title(r.title.as_deref().unwrap()),
+            normalize_city(r.location_label.as_deref().unwrap()),
+            "2024-W28".to_string(),
+        ]
+        .join("\u{1f}");
+        assert_eq!(
+            key,
+            "latelier\u{1f}chef fe de projet cdi\u{1f}marseille\u{1f}2024-W28"
+        );
+        assert_eq!(
+            fingerprint(&r),
+            Some(format!("{:016x}", fnv1a64(key.as_bytes())))
+        );
     }
 
     #[test]
