@@ -336,7 +336,6 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             .unwrap_or_default();
         let status = match &s.status {
             SourceStatus::Ok => "ok".to_string(),
-            // The reason follows in the closing error.
             SourceStatus::Failed { kind, .. } => format!("FAILED ({})", kind.as_str()),
         };
         eprintln!(
@@ -352,6 +351,9 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             SourceStats::get(&st.filtered),
             SourceStats::get(&st.skipped),
         );
+        if let SourceStatus::Failed { reason, .. } = &s.status {
+            eprintln!("    reason: {reason}");
+        }
     }
     for s in &report.sinks {
         let size = s

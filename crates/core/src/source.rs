@@ -206,15 +206,19 @@ impl Seen {
 /// The fingerprints already emitted in a run, shared by every source, for
 /// `dedupe: fingerprint`. Records without a fingerprint are always kept.
 #[derive(Debug, Default)]
-pub struct SeenJobs(Mutex<HashSet<String>>);
+pub struct SeenJobs(Mutex<HashSet<u64>>);
 
 impl SeenJobs {
-    /// Keeps the records whose fingerprint was not seen before.
+    /// Keeps the records whose fingerprint was not seen before. A
+    /// fingerprint is 16 hex digits: kept as the `u64` they spell.
     fn retain_new(&self, records: &mut Vec<JobRecord>) -> usize {
         let before = records.len();
         let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
         records.retain(|r| match &r.fingerprint {
-            Some(f) => seen.insert(f.clone()),
+            Some(f) => seen.insert(
+                u64::from_str_radix(f, 16)
+                    .unwrap_or_else(|_| crate::fingerprint::fnv1a64(f.as_bytes())),
+            ),
             None => true,
         });
         before - records.len()
