@@ -875,6 +875,50 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_resumable_source_that_fails_keeps_its_checkpoint() {
+        #[derive(Debug)]
+        struct HalfDone;
+        #[async_trait]
+        impl Source for HalfDone {
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::local().with_resume()
+            }
+            async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+                cx.emit(vec![JobRecord::new("half", "h1")]).await?;
+                cx.complete("slice-1")?;
+                Err(Error::new(ErrorKind::Network, "connection reset"))
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let paths = CheckpointPaths::new(dir.path(), "job");
+        let log = Log::default();
+        let mut j = multi(vec![("good", vec!["a", "b"], false)], &log);
+        j.sources.push(BuiltSource {
+            name: "half".into(),
+            type_name: "half",
+            source: Box::new(HalfDone),
+        });
+        let options = RunOptions::default().with_checkpoint(Some(CheckpointOptions {
+            paths: paths.clone(),
+            fingerprint: "f".into(),
+            resume: false,
+        }));
+        let report = Runner::new(j, options)
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        assert!(report.checkpoint_kept);
+        assert!(paths.exists(), "the checkpoint is there for --resume");
+        let mut rows = log.0.lock().unwrap().clone();
+        rows.sort();
+        assert_eq!(rows, ["a", "b", "h1"]);
+        assert!(matches!(
+            &report.sources[1].status,
+            SourceStatus::Failed { kind: ErrorKind::Network, reason } if reason == "connection reset"
+        ));
+    }
+
+    #[tokio::test]
     async fn source_failure_finishes_no_sink() {
         let log = Log::default();
         let err = Runner::new(job(vec!["a"], true, None, &log), RunOptions::default())
