@@ -1,4 +1,10 @@
-//! Shared helpers for testing sinks (cargo feature `testkit`).
+//! The conformance suites and shared test helpers (cargo feature `testkit`).
+//!
+//! - [`sources`]: the suite every connector runs against a wiremock
+//!   stand-in of its board (`source_conformance!`);
+//! - [`sinks`]: the suite every sink runs, writing generated records and
+//!   reading them back (`sink_conformance!`);
+//! - the helpers below, which both build on.
 //!
 //! Every sink is tested the same way: write a deterministic, deliberately
 //! awkward batch of records ([`Generator`]) in several `write` calls, finish,
