@@ -621,3 +621,13 @@ fn quota_budgets_persist_at_once_and_survive_an_aborted_run() {
     assert_eq!(windows, [("day".into(), 250), ("month".into(), 2_000)]);
     assert!(state.budgets("reed").unwrap().is_empty());
 }
+
+#[test]
+fn handles_cross_threads_as_the_runner_needs() {
+    fn send<T: Send>() {}
+    fn shared<T: Send + Sync>() {}
+    // The tracker moves into the task (or blocking thread) that classifies;
+    // the state is shared with connectors for their quota budgets.
+    send::<Tracker>();
+    shared::<State>();
+}
