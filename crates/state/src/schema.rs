@@ -108,6 +108,12 @@ pub(crate) fn open(path: &Path, create: bool) -> Result<Connection> {
             path.display()
         )));
     }
+    if create {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::io("create the state's folder", dir, e))?;
+        }
+    }
     let conn = connect(path, create)?;
     check(&conn, path, MIGRATIONS)?;
     conn.pragma_update(None, "journal_mode", "wal")

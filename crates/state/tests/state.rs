@@ -83,6 +83,17 @@ fn a_new_state_is_created_at_the_latest_version() {
 }
 
 #[test]
+fn a_new_state_gets_its_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("var/jobs/daily.sqlite");
+    State::open(&path).unwrap();
+    assert!(path.is_file());
+    // A folder where the file should be is a clear error, not a panic.
+    let err = State::open(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("could not open the state"), "{err}");
+}
+
+#[test]
 fn a_missing_state_is_an_error_for_reports() {
     let (_dir, path) = tmp();
     let err = State::open_existing(&path).unwrap_err().to_string();
