@@ -108,11 +108,11 @@ pub(crate) fn open(path: &Path, create: bool) -> Result<Connection> {
             path.display()
         )));
     }
-    if create {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::io("create the state's folder", dir, e))?;
-        }
+    if let Some(dir) = path
+        .parent()
+        .filter(|d| create && !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("create the state's folder", dir, e))?;
     }
     let conn = connect(path, create)?;
     check(&conn, path, MIGRATIONS)?;
