@@ -8,4 +8,5 @@ mod configs;
 mod demo;
 mod france_travail;
 mod harvest;
+mod state;
 mod support;

@@ -26,6 +26,7 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             connectors(&registry);
             Ok(())
         }
+        Command::State { spec, runs } => crate::state::show(&spec, runs),
     }
 }
 

@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod logging;
 mod plugins;
+mod state;
 
 use std::process::ExitCode;
 

@@ -13,6 +13,7 @@
 pub mod checkpoint;
 pub mod error;
 pub mod http;
+pub mod mode;
 pub mod record;
 pub mod registry;
 pub mod replay;
@@ -25,6 +26,7 @@ pub mod spec;
 pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
+pub use mode::Mode;
 pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};
 pub use registry::{
     BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry, SinkConfig, SourceConfig,
