@@ -228,10 +228,13 @@ pub fn query_pairs(params: &BTreeMap<String, Value>) -> Result<Vec<(String, Stri
             ));
         }
         let Some((_, kind)) = PARAMS.iter().find(|(n, _)| n == name) else {
+            // Among the look-alikes, prefer one that extends or cuts the name.
             let hint = PARAMS
                 .iter()
-                .find(|(n, _)| similar(n, name))
-                .map(|(n, _)| format!(" Did you mean `{n}`?"))
+                .map(|(n, _)| *n)
+                .filter(|n| similar(n, name))
+                .max_by_key(|n| n.starts_with(name.as_str()) || name.starts_with(n))
+                .map(|n| format!(" Did you mean `{n}`?"))
                 .unwrap_or_default();
             let known: Vec<_> = PARAMS.iter().map(|(n, _)| *n).collect();
             return Err(key_error(
@@ -408,6 +411,7 @@ impl AdzunaConfig {
             budget_file,
             settings,
             max_results: self.max_results,
+            minute: Duration::from_secs(60),
         })
     }
 }
@@ -446,10 +450,7 @@ mod tests {
             "full_time": true, "part_time": false, "where": "Paris"
         })))
         .unwrap();
-        let pairs: Vec<_> = pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let pairs: Vec<_> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
         assert_eq!(
             pairs,
             [

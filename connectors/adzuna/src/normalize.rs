@@ -128,12 +128,8 @@ fn flag(value: Option<&Value>) -> Option<bool> {
 /// # Errors
 /// [`ErrorKind::Parse`] when the text is not an offer with an id.
 pub fn normalize(raw: &str, country: Option<&str>) -> Result<JobRecord> {
-    let offer: Offer = serde_json::from_str(raw).map_err(|e| {
-        Error::new(
-            ErrorKind::Parse,
-            format!("not an Adzuna offer: {e}"),
-        )
-    })?;
+    let offer: Offer = serde_json::from_str(raw)
+        .map_err(|e| Error::new(ErrorKind::Parse, format!("not an Adzuna offer: {e}")))?;
     let id = match &offer.id {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
         Some(Value::Number(n)) => n.to_string(),

@@ -44,6 +44,7 @@ pub struct AdzunaSource {
     pub(crate) budget_file: PathBuf,
     pub(crate) settings: HttpSettings,
     pub(crate) max_results: Option<u64>,
+    pub(crate) minute: Duration,
 }
 
 /// The body of a search answer.
@@ -67,6 +68,13 @@ impl AdzunaSource {
         self
     }
 
+    /// Replaces the span of the per-minute window (tests shorten it to
+    /// run a "minute" in a second).
+    pub fn with_minute_span(mut self, span: Duration) -> Self {
+        self.minute = span;
+        self
+    }
+
     /// The file the daily and weekly budgets are remembered in.
     pub fn budget_file(&self) -> &std::path::Path {
         &self.budget_file
@@ -81,7 +89,7 @@ impl AdzunaSource {
     /// weekly budgets are kept in the budget file.
     pub fn quotas(&self) -> Quotas {
         Quotas::new(format!("adzuna/{}", self.app_id))
-            .pace(self.quota.per_minute, Duration::from_secs(60))
+            .pace(self.quota.per_minute, self.minute)
             .budget(self.quota.per_day, Period::Day)
             .budget(self.quota.per_week, Period::Week)
             .with_store(Arc::new(JsonBudgetStore::new(&self.budget_file)))

@@ -267,7 +267,11 @@ impl State {
         }
         if window.len() >= limit {
             let oldest = window.front().copied().unwrap_or(now);
-            return Some(self.config.window.saturating_sub(now.duration_since(oldest)));
+            return Some(
+                self.config
+                    .window
+                    .saturating_sub(now.duration_since(oldest)),
+            );
         }
         window.push_back(now);
         self.peak.fetch_max(window.len() as u64, Ordering::Relaxed);

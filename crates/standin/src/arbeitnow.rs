@@ -67,7 +67,12 @@ const TITLES: &[&str] = &[
     "Product Manager",
     "Medizinische Fachangestellte (m/w/d)",
 ];
-const COMPANIES: &[&str] = &["MCH Ventures", "PraxisEins", "Datawerk GmbH", "Nordlicht AG"];
+const COMPANIES: &[&str] = &[
+    "MCH Ventures",
+    "PraxisEins",
+    "Datawerk GmbH",
+    "Nordlicht AG",
+];
 const PLACES: &[&str] = &["Berlin", "München", "Hamburg", "Potsdam"];
 
 fn generate(config: &ArbeitnowStandinConfig) -> Vec<Value> {

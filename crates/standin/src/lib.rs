@@ -39,8 +39,8 @@ mod config;
 mod data;
 mod server;
 
+pub use adzuna::{AdzunaCounters, AdzunaStandin, AdzunaStandinConfig};
+pub use arbeitnow::{ArbeitnowStandin, ArbeitnowStandinConfig};
 pub use config::{DatePrecision, Limiter, Order, StandinConfig};
 pub use data::{CONTRACT_TYPES, DEPARTEMENTS, api_date_days_ago};
 pub use server::{Counters, Fault, LoggedRequest, SearchQuery, Standin};
-pub use adzuna::{AdzunaCounters, AdzunaStandin, AdzunaStandinConfig};
-pub use arbeitnow::{ArbeitnowStandin, ArbeitnowStandinConfig};

@@ -53,7 +53,10 @@ async fn main() {
     .await;
     println!("Adzuna stand-in with {} offers", standin.offers().len());
     println!("  base_url: {}", standin.base_url());
-    println!("  ADZUNA_APP_ID={} ADZUNA_APP_KEY={}", args.app_id, args.app_key);
+    println!(
+        "  ADZUNA_APP_ID={} ADZUNA_APP_KEY={}",
+        args.app_id, args.app_key
+    );
     println!("Ctrl-C to stop.");
     let _ = tokio::signal::ctrl_c().await;
     println!("{:?}", standin.counters());
