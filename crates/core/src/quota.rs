@@ -268,10 +268,12 @@ struct Pace {
 }
 
 impl Pace {
-    /// The extra wait past `span`, for the network's jitter between the
-    /// instant a request leaves and the instant the server counts it.
+    /// The extra wait past `span`, for the jitter between the instant a
+    /// request takes its place and the instant the server counts it (a
+    /// connection to open, a busy thread): a fiftieth of the span, at
+    /// least 100 ms and at most a second.
     fn margin(&self) -> Duration {
-        (self.span / 100).min(Duration::from_secs(1))
+        (self.span / 50).clamp(Duration::from_millis(100), Duration::from_secs(1))
     }
 
     /// When the window has room for one more request.

@@ -21,8 +21,9 @@ use chrono::Utc;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+
+use crate::listen::{listen, serve};
 
 /// How the Adzuna stand-in behaves.
 #[derive(Debug, Clone)]
@@ -180,13 +181,7 @@ impl AdzunaStandin {
     /// # Panics
     /// When the port cannot be bound.
     pub async fn start(config: AdzunaStandinConfig) -> AdzunaStandin {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
-            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{}: {e}", config.port));
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
+        let server = listen(config.port).await;
         let state = Arc::new(State {
             offers: generate(&config),
             config,
@@ -198,10 +193,7 @@ impl AdzunaStandin {
             bad_requests: AtomicU64::new(0),
             offers_served: AtomicU64::new(0),
         });
-        Mock::given(any())
-            .respond_with(Handler(Arc::clone(&state)))
-            .mount(&server)
-            .await;
+        serve(&server, Handler(Arc::clone(&state))).await;
         AdzunaStandin { server, state }
     }
 

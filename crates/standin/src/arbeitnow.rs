@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use serde_json::{Value, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+
+use crate::listen::{listen, serve};
 
 /// The API's path.
 pub const ARBEITNOW_PATH: &str = "/api/job-board-api";
@@ -116,23 +117,14 @@ impl ArbeitnowStandin {
     /// # Panics
     /// When the port cannot be bound.
     pub async fn start(config: ArbeitnowStandinConfig) -> ArbeitnowStandin {
-        let listener = std::net::TcpListener::bind(("127.0.0.1", config.port))
-            .unwrap_or_else(|e| panic!("cannot listen on 127.0.0.1:{}: {e}", config.port));
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
+        let server = listen(config.port).await;
         let state = Arc::new(State {
             offers: generate(&config),
             config,
             uri: server.uri(),
             requests: AtomicU64::new(0),
         });
-        Mock::given(any())
-            .respond_with(Handler(Arc::clone(&state)))
-            .mount(&server)
-            .await;
+        serve(&server, Handler(Arc::clone(&state))).await;
         ArbeitnowStandin { server, state }
     }
 

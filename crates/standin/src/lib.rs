@@ -37,6 +37,7 @@ pub mod adzuna;
 pub mod arbeitnow;
 mod config;
 mod data;
+mod listen;
 mod server;
 
 pub use adzuna::{AdzunaCounters, AdzunaStandin, AdzunaStandinConfig};
