@@ -18,8 +18,8 @@ use std::time::Duration;
 use jobharvest_core::http::{Answer, HttpClient, HttpSettings};
 use jobharvest_core::quota::{JsonBudgetStore, Period, Quotas};
 use jobharvest_core::{
-    Capabilities, Error, ErrorKind, Flow, Result, Secret, Source, SourceConfig, SourceContext,
-    async_trait,
+    Capabilities, Error, ErrorKind, Flow, Plan, Result, Secret, Source, SourceConfig,
+    SourceContext, async_trait,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -149,20 +149,65 @@ fn check_status(answer: &Answer, page: u64) -> Result<()> {
     Err(error.with_context("url", &answer.url))
 }
 
+impl AdzunaSource {
+    /// The client every request of a run goes through, counted against
+    /// the account's quotas.
+    fn client(&self, cx: &SourceContext) -> Result<(HttpClient, Arc<Quotas>)> {
+        let quotas = self
+            .quotas()
+            .shared(&self.budget_file.display().to_string());
+        let http = HttpClient::new(self.settings.clone(), Arc::clone(cx.stats()), None)?
+            .with_quota(Arc::clone(&quotas));
+        Ok((http, quotas))
+    }
+
+    /// How many offers the run wants at most (`max_results`, `--limit`).
+    fn wanted(&self, cx: &SourceContext) -> Option<u64> {
+        match (self.max_results, cx.remaining()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The pages still to fetch after the first, for `count` matches.
+    fn more_pages(&self, count: u64, wanted: Option<u64>) -> u64 {
+        let target = wanted.map_or(count, |w| w.min(count));
+        target
+            .div_ceil(u64::from(self.results_per_page))
+            .saturating_sub(1)
+    }
+}
+
 #[async_trait]
 impl Source for AdzunaSource {
     fn capabilities(&self) -> Capabilities {
         AdzunaConfig::capabilities()
     }
 
+    /// Fetches the first page (one request of the budget) to count the
+    /// matches and the pages, and says what the budgets leave.
+    async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
+        let (http, quotas) = self.client(&cx)?;
+        let answer = self.page(&http, 1).await?;
+        let count = answer.count.unwrap_or(answer.results.len() as u64);
+        let more_pages = self.more_pages(count, self.wanted(&cx));
+        let mut plan = Plan::default();
+        plan.total = Some(count);
+        plan.planning_requests = 1;
+        plan.remaining_requests = more_pages;
+        for left in quotas.left()? {
+            plan.notes.push(left.to_string());
+        }
+        if let Some(tight) = quotas.tightest()?.filter(|t| t.left < more_pages) {
+            plan.notes
+                .push(quotas.exhausted(&tight, Some(more_pages)).to_string());
+        }
+        Ok(Some(plan))
+    }
+
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
-        let quotas = Arc::new(self.quotas());
-        let http = HttpClient::new(self.settings.clone(), Arc::clone(cx.stats()), None)?
-            .with_quota(Arc::clone(&quotas));
-        let wanted = match (self.max_results, cx.remaining()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let (http, quotas) = self.client(&cx)?;
+        let wanted = self.wanted(&cx);
         let rpp = u64::from(self.results_per_page);
         let (mut page, mut fetched) = (1, 0u64);
         loop {
@@ -171,8 +216,7 @@ impl Source for AdzunaSource {
             if page == 1 {
                 let count = answer.count.unwrap_or(received);
                 cx.stats().set_total(count);
-                let target = wanted.map_or(count, |w| w.min(count));
-                let more_pages = target.div_ceil(rpp).saturating_sub(1);
+                let more_pages = self.more_pages(count, wanted);
                 if let Some(tight) = quotas.tightest()? {
                     info!(
                         source = cx.name(),

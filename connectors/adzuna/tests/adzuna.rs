@@ -489,3 +489,50 @@ async fn without_the_window_the_stand_in_answers_429() {
     assert_eq!(records.len(), 600);
     assert!(standin.counters().rate_limited > 0);
 }
+
+#[tokio::test]
+async fn two_sources_of_one_account_share_the_minute() {
+    let standin = five_a_second().await;
+    let dir = tempfile::tempdir().unwrap();
+    let spec = json!({"quota": {"per_minute": 5, "budget_file": "b.json"}, "max_results": 300});
+    let make = || {
+        source(&standin.base_url(), dir.path(), spec.clone())
+            .with_minute_span(Duration::from_millis(1200))
+    };
+    let (a, b) = tokio::join!(harvest(make(), None), harvest(make(), None));
+    a.2.unwrap();
+    b.2.unwrap();
+    assert_eq!(standin.counters().requests, 12);
+    assert_eq!(standin.counters().rate_limited, 0, "one window for both");
+    let file = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    assert!(file.contains("\"spent\": 12"), "{file}");
+}
+
+#[tokio::test]
+async fn dry_run_counts_the_pages_and_the_budget_left() {
+    let standin = AdzunaStandin::start(standin_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(
+        &standin.base_url(),
+        dir.path(),
+        json!({"quota": {"per_day": 2, "budget_file": "b.json"}}),
+    );
+    let (tx, _rx) = mpsc::channel::<Batch>(1);
+    let cx = SourceContext::new(
+        "adzuna",
+        tx,
+        Arc::new(SourceStats::new()),
+        Arc::default(),
+        None,
+    );
+    let plan = Box::new(src).plan(cx).await.unwrap().unwrap();
+    assert_eq!(plan.total, Some(120));
+    assert_eq!((plan.planning_requests, plan.remaining_requests), (1, 2));
+    let notes = plan.notes.join("\n");
+    assert!(
+        notes.contains("1 of the daily budget of 2 requests left"),
+        "{notes}"
+    );
+    assert!(notes.contains("needs 2 more requests"), "{notes}");
+    assert_eq!(standin.counters().requests, 1);
+}

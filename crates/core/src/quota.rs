@@ -402,6 +402,27 @@ impl Quotas {
         self
     }
 
+    /// The quotas of this key and `scope` already in use in the process, or
+    /// these, registered for the sources that come after.
+    ///
+    /// Two sources of one account in a job (two Adzuna queries with the same
+    /// app id) must share one minute and one budget, or together they would
+    /// send twice the quota. The first source's windows win; the others'
+    /// are dropped. `scope` tells apart accounts of the same key that must
+    /// not share (kept in different budget files, say).
+    pub fn shared(self, scope: &str) -> Arc<Quotas> {
+        static LIVE: Mutex<BTreeMap<String, std::sync::Weak<Quotas>>> = Mutex::new(BTreeMap::new());
+        let mut live = LIVE.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|_, q| q.strong_count() > 0);
+        let id = format!("{}\u{0}{scope}", self.key);
+        if let Some(existing) = live.get(&id).and_then(std::sync::Weak::upgrade) {
+            return existing;
+        }
+        let quotas = Arc::new(self);
+        live.insert(id, Arc::downgrade(&quotas));
+        quotas
+    }
+
     /// Counts budgets in `store` (shared with earlier and later runs).
     pub fn with_store(mut self, store: Arc<dyn BudgetStore>) -> Self {
         self.store = store;
@@ -585,6 +606,32 @@ mod tests {
         for i in 5..12 {
             assert!(sent[i] - sent[i - 5] >= Duration::from_secs(10), "{sent:?}");
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn sources_of_one_account_share_its_windows() {
+        let make = || {
+            Quotas::new("shared/app")
+                .pace(2, Duration::from_secs(10))
+                .shared("file")
+        };
+        let (a, b) = (make(), make());
+        assert!(Arc::ptr_eq(&a, &b));
+        let other = Quotas::new("shared/other").shared("file");
+        assert!(!Arc::ptr_eq(&a, &other));
+        let elsewhere = Quotas::new("shared/app").shared("other file");
+        assert!(!Arc::ptr_eq(&a, &elsewhere));
+        let start = Instant::now();
+        a.acquire().await.unwrap();
+        b.acquire().await.unwrap();
+        a.acquire().await.unwrap();
+        assert!(Instant::now() - start >= Duration::from_secs(10));
+        drop((a, b));
+        let fresh = make();
+        let before = Instant::now();
+        fresh.acquire().await.unwrap();
+        fresh.acquire().await.unwrap();
+        assert_eq!(Instant::now(), before, "a new run starts afresh");
     }
 
     #[tokio::test]
