@@ -213,8 +213,8 @@ impl Source for AdzunaSource {
         loop {
             let answer = self.page(&http, page).await?;
             let received = answer.results.len() as u64;
-            if page == 1 {
-                let count = answer.count.unwrap_or(received);
+            // Without a `count`, paging goes on until a short page.
+            if let (1, Some(count)) = (page, answer.count) {
                 cx.stats().set_total(count);
                 let more_pages = self.more_pages(count, wanted);
                 if let Some(tight) = quotas.tightest()? {

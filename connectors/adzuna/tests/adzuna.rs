@@ -536,3 +536,22 @@ async fn dry_run_counts_the_pages_and_the_budget_left() {
     assert!(notes.contains("needs 2 more requests"), "{notes}");
     assert_eq!(standin.counters().requests, 1);
 }
+
+#[tokio::test]
+async fn without_a_count_paging_goes_on_until_a_short_page() {
+    let server = MockServer::start().await;
+    let offers: Vec<Value> = (0..3).map(|i| json!({"id": format!("c{i}")})).collect();
+    for (page, slice) in [(1, &offers[..2]), (2, &offers[2..])] {
+        Mock::given(path(format!("/v1/api/jobs/fr/search/{page}")))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": slice})))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = source(&server.uri(), dir.path(), json!({"results_per_page": 2}));
+    let (records, stats, result) = harvest(src, None).await;
+    result.unwrap();
+    assert_eq!(records.len(), 3);
+    assert_eq!(stats.total(), None);
+}
