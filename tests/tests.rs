@@ -4,6 +4,7 @@
 //! every HTTP answer comes from a stand-in started on 127.0.0.1.
 
 mod bad_input;
+mod boards;
 mod configs;
 mod demo;
 mod france_travail;

@@ -14,6 +14,7 @@ pub mod checkpoint;
 pub mod error;
 pub mod http;
 pub mod mode;
+pub mod quota;
 pub mod record;
 pub mod registry;
 pub mod replay;
