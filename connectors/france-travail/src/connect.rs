@@ -176,7 +176,7 @@ fn url_of(key: &str, text: &str) -> Result<Url> {
 }
 
 /// What to tell a user whose login is missing or expired.
-pub const LOGIN_HINT: &str = "run `jobharvest auth login SPEC` (this spec)";
+pub const LOGIN_HINT: &str = "run `jobharvest auth login` on this spec";
 
 impl AuthConfig {
     /// The keys that only apply to the authorization-code flow, when set.

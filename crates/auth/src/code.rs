@@ -296,13 +296,13 @@ impl AuthorizationCodeFlow {
                 _ => format!("`{error}`"),
             };
             return Err(auth_error(format!(
-                "the provider refused the login ({detail}); nothing was stored. {} to try again",
+                "the provider refused the login ({detail}); nothing was stored: {} to try again",
                 self.settings.login_hint
             )));
         }
         let code = callback.code.clone().ok_or_else(|| {
             auth_error(format!(
-                "the redirect URL has no `code` (the user may have cancelled); nothing was stored. {} to try again",
+                "the redirect URL has no `code` (the user may have cancelled); nothing was stored: {} to try again",
                 self.settings.login_hint
             ))
         })?;
@@ -329,7 +329,7 @@ impl AuthorizationCodeFlow {
         let mut content = self.store().load()?;
         let Some(pending) = content.pending.get(&key).cloned() else {
             return Err(auth_error(format!(
-                "no login is pending for client `{}`{}: it was already completed or never started; nothing was stored. {hint}, then open the URL it prints",
+                "no login is pending for client `{}`{}: it was already completed or never started; nothing was stored: {hint}, then open the URL it prints",
                 self.settings.client_id,
                 self.realm_label(),
             )));
@@ -338,7 +338,7 @@ impl AuthorizationCodeFlow {
             content.pending.remove(&key);
             self.store().save(&content)?;
             return Err(auth_error(format!(
-                "the pending login expired: it was started at {} and a login must be completed within 10 minutes; nothing was stored. {hint}",
+                "the pending login expired: it was started at {} and a login must be completed within 10 minutes; nothing was stored: {hint}",
                 pending.created_at.format("%Y-%m-%d %H:%M:%S UTC")
             )));
         }
@@ -350,7 +350,7 @@ impl AuthorizationCodeFlow {
             }
             Some(state) if state != pending.state.expose() => {
                 return Err(auth_error(format!(
-                    "state check failed: the URL's `state` is not the one `auth login` sent (a stale or forged redirect); nothing was stored. {hint}"
+                    "state check failed: the URL's `state` is not the one `auth login` sent (a stale or forged redirect); nothing was stored: {hint}"
                 )));
             }
             Some(_) => {}
@@ -437,7 +437,7 @@ impl AuthorizationCodeFlow {
             && echoed != pending.nonce.expose()
         {
             return Err(auth_error(format!(
-                "nonce check failed: the token answer's `nonce` is not the one `auth login` sent (a replayed or forged answer); {stored_nothing}. {hint}"
+                "nonce check failed: the token answer's `nonce` is not the one `auth login` sent (a replayed or forged answer); {stored_nothing}: {hint}"
             )));
         }
         let id_token = answer.id_token().ok_or_else(|| {
@@ -462,7 +462,7 @@ impl AuthorizationCodeFlow {
                 })?;
             if &actual != expected {
                 return Err(auth_error(format!(
-                    "access token check failed: the `id_token`'s `at_hash` does not match the access token; {stored_nothing}. {hint}"
+                    "access token check failed: the `id_token`'s `at_hash` does not match the access token; {stored_nothing}: {hint}"
                 )));
             }
         }
@@ -488,7 +488,7 @@ impl AuthorizationCodeFlow {
         let hint = &self.settings.login_hint;
         let message = match e {
             ClaimsVerificationError::InvalidNonce(_) => format!(
-                "nonce check failed: the `id_token`'s `nonce` is not the one `auth login` sent (a replayed or forged token); nothing was stored. {hint}"
+                "nonce check failed: the `id_token`'s `nonce` is not the one `auth login` sent (a replayed or forged token); nothing was stored: {hint}"
             ),
             ClaimsVerificationError::SignatureVerification(e) => format!(
                 "signature check failed: the `id_token` is not signed by a key the provider publishes at `jwks_url` ({e}); nothing was stored"

@@ -26,6 +26,7 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             connectors(&registry);
             Ok(())
         }
+        Command::Auth(args) => crate::auth::run(&registry, args).await,
     }
 }
 
