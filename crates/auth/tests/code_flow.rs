@@ -117,6 +117,10 @@ async fn happy_path_without_pkce() {
     let back = s.provider.consent(url.as_str()).await;
     let tokens = s.flow.complete(&back).await.unwrap();
     assert_eq!(tokens.access_token.expose(), USER_ACCESS_TOKEN);
+    // Nothing the flow holds prints a secret.
+    let credentials = Credentials::AuthorizationCode(Box::new(s.flow.clone()));
+    no_secret_in(&format!("{:?} {tokens:?} {credentials:?}", s.flow));
+    no_secret_in(&format!("{:?}", credentials.token_provider()));
     assert_eq!(tokens.subject.as_deref(), Some("user-4242"));
     assert_eq!(tokens.realm.as_deref(), Some("/individu"));
     assert!(
