@@ -51,6 +51,11 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value_t = 10)]
         runs: usize,
     },
+    /// Log a user in for sources that act for one (France Travail Connect).
+    #[command(
+        after_help = "Examples:\n  jobharvest auth login config/france-travail-connect.yaml\n  jobharvest auth callback config/france-travail-connect.yaml 'https://app.example.fr/callback?code=...&state=...'\n  jobharvest auth status config/france-travail-connect.yaml\n  jobharvest auth logout config/france-travail-connect.yaml"
+    )]
+    Auth(crate::auth::AuthArgs),
 }
 
 /// Options of `run`.

@@ -27,6 +27,7 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             Ok(())
         }
         Command::State { spec, runs } => crate::state::show(&spec, runs),
+        Command::Auth(args) => crate::auth::run(&registry, args).await,
     }
 }
 

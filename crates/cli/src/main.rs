@@ -4,6 +4,7 @@
 //! each in [`plugins`]), parses the command line, and turns library errors
 //! into one-paragraph messages and exit codes.
 
+mod auth;
 mod cli;
 mod commands;
 mod logging;
