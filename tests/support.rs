@@ -19,7 +19,13 @@ pub fn repo() -> PathBuf {
 pub fn jobharvest(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_jobharvest"));
     cmd.current_dir(cwd).args(args);
-    for var in ["FT_CLIENT_ID", "FT_CLIENT_SECRET", "FT_SCOPE", "RUST_LOG"] {
+    for var in [
+        "FT_CLIENT_ID",
+        "FT_CLIENT_SECRET",
+        "FT_SCOPE",
+        "RUST_LOG",
+        "JOBHARVEST_TOKEN_STORE",
+    ] {
         cmd.env_remove(var);
     }
     cmd.envs(env.iter().copied());

@@ -3,10 +3,13 @@
 //! One test binary (ripgrep's layout): each module covers one area, and
 //! every HTTP answer comes from a stand-in started on 127.0.0.1.
 
+mod auth;
 mod bad_input;
+mod boards;
 mod configs;
 mod demo;
 mod france_travail;
 mod harvest;
 mod multi_source;
+mod state;
 mod support;

@@ -13,7 +13,9 @@
 //! network: the parameters, the URLs and the presence of credentials.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
+use jobharvest_auth::{AuthorizationCodeFlow, ClientCredentialsSettings, Credentials};
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::{
     BuildContext, Capabilities, Error, FilterSupport, NormalizeOptions, Result, Secret, Source,
@@ -24,6 +26,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::TYPE;
+use crate::connect::{AppCredentials, AuthConfig, user_credentials};
 use crate::params::SearchParams;
 use crate::source::{FranceTravailSource, PAGE_SIZE, RESULT_WINDOW};
 
@@ -70,6 +73,11 @@ pub struct FranceTravailConfig {
     /// matches). The command line's `--limit` applies on top.
     #[serde(default)]
     pub max_results: Option<u64>,
+    /// How the source authenticates: for the application (client
+    /// credentials, the default) or for a user (France Travail Connect).
+    /// See [`crate::connect`].
+    #[serde(default)]
+    pub auth: Option<AuthConfig>,
 }
 
 /// France Travail's token endpoint for applications (realm `/partenaire`).
@@ -183,7 +191,7 @@ pub fn token_url(text: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn http_url(key: &str, text: &str) -> Result<Url> {
+pub(crate) fn http_url(key: &str, text: &str) -> Result<Url> {
     let url = Url::parse(text.trim())
         .map_err(|e| key_error(key, &format!("`{text}` is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -192,7 +200,7 @@ fn http_url(key: &str, text: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn key_error(key: &str, problem: &str) -> Error {
+pub(crate) fn key_error(key: &str, problem: &str) -> Error {
     Error::config(format!("{key}: {problem}")).with_context("key", key)
 }
 
@@ -256,23 +264,64 @@ impl FranceTravailConfig {
         let scope = nonempty(self.scope)
             .or_else(|| nonempty(env(ENV_SCOPE)))
             .unwrap_or_else(default_scope);
+        let timeout = std::time::Duration::from_secs(self.timeout_secs);
+        let app = AppCredentials {
+            client_id: client_id.clone(),
+            client_secret: client_secret.clone(),
+            timeout,
+        };
+        let credentials = match self.auth.unwrap_or_default().code_flow(app, env)? {
+            Some(flow) => user_credentials(flow),
+            None => Credentials::ClientCredentials(ClientCredentialsSettings {
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+                hint: CREDENTIALS_HINT.to_string(),
+            }),
+        };
         let defaults = HttpSettings::default();
         let settings = HttpSettings::default()
             .with_rate_limit_per_sec(rate)
-            .with_timeout(std::time::Duration::from_secs(self.timeout_secs))
+            .with_timeout(timeout)
             .with_max_retries(self.max_retries)
             .with_retry_delays(RETRY_MIN_DELAY, defaults.retry_max_delay);
         Ok(FranceTravailSource {
             endpoints,
-            token_url,
-            client_id,
-            client_secret,
-            scope,
+            credentials,
             params,
             options: NormalizeOptions::with_personal_data(self.include_personal_data),
             settings,
             max_results: self.max_results,
         })
+    }
+}
+
+impl FranceTravailConfig {
+    /// The config with `auth.token_store` resolved against `base_dir` (the
+    /// spec's folder).
+    pub fn in_folder(mut self, base_dir: &Path) -> Self {
+        if let Some(path) = self.auth.as_mut().and_then(|a| a.token_store.as_mut())
+            && path.is_relative()
+        {
+            *path = base_dir.join(&*path);
+        }
+        self
+    }
+
+    /// The France Travail Connect login of a source acting for a user
+    /// (`auth: {flow: authorization_code}`), or `None` for one acting for
+    /// the application. `jobharvest auth` uses it.
+    ///
+    /// # Errors
+    /// As [`FranceTravailConfig::build_with_env`].
+    pub fn login_flow(
+        self,
+        base_dir: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<AuthorizationCodeFlow>> {
+        let source = self.in_folder(base_dir).build_with_env(env)?;
+        Ok(source.credentials.authorization_code().cloned())
     }
 }
 
@@ -282,7 +331,7 @@ impl SourceConfig for FranceTravailConfig {
 
     fn capabilities() -> Capabilities {
         Capabilities::network(
-            "OAuth2 client credentials (FT_CLIENT_ID, FT_CLIENT_SECRET)",
+            "OAuth2 client credentials (FT_CLIENT_ID, FT_CLIENT_SECRET), or a user's France Travail Connect login (`auth: {flow: authorization_code}`)",
             FilterSupport::Server,
         )
         .with_page_size(PAGE_SIZE as u32)
@@ -291,9 +340,9 @@ impl SourceConfig for FranceTravailConfig {
         .with_resume()
     }
 
-    fn build(self, _cx: &BuildContext) -> Result<Box<dyn Source>> {
+    fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
         let env = |name: &str| std::env::var(name).ok();
-        Ok(Box::new(self.build_with_env(&env)?))
+        Ok(Box::new(self.in_folder(&cx.base_dir).build_with_env(&env)?))
     }
 }
 

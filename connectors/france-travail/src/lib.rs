@@ -17,6 +17,8 @@
 //!
 //! Modules, OpenDAL-style:
 //! - [`config`]: the spec's keys and how the source is built;
+//! - [`connect`]: the `auth:` block, France Travail Connect's realms and
+//!   endpoints (acting for a user);
 //! - [`params`]: checking and writing the search parameters;
 //! - [`source`]: fetching and reading one page of the search;
 //! - [`slicing`]: cutting a query larger than the API's 3,150-offer window
@@ -28,6 +30,7 @@
 //! - `offer`: the API's offer schema, every field optional (private).
 
 pub mod config;
+pub mod connect;
 mod harvest;
 pub mod normalize;
 mod offer;

@@ -15,18 +15,18 @@
 
 use std::sync::Arc;
 
-use jobharvest_core::http::{Answer, ClientCredentials, HttpClient, HttpSettings, TokenProvider};
+use jobharvest_auth::Credentials;
+use jobharvest_core::http::{Answer, HttpClient, HttpSettings};
 use jobharvest_core::{
-    Capabilities, Error, ErrorKind, JobRecord, NormalizeOptions, Plan, Result, Secret, Source,
+    Capabilities, Error, ErrorKind, JobRecord, NormalizeOptions, Plan, Result, Source,
     SourceConfig, SourceContext, SourceStats, async_trait,
 };
 use reqwest::header::{ACCEPT, LOCATION};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use tracing::warn;
-use url::Url;
 
-use crate::config::{CREDENTIALS_HINT, Endpoints, FranceTravailConfig, default_api_url};
+use crate::config::{Endpoints, FranceTravailConfig, default_api_url};
 use crate::normalize::normalize;
 use crate::params::{Commune, SearchParams, check_communes};
 
@@ -46,10 +46,7 @@ pub const RESULT_WINDOW: u64 = MAX_END + 1;
 #[derive(Debug)]
 pub struct FranceTravailSource {
     pub(crate) endpoints: Endpoints,
-    pub(crate) token_url: Url,
-    pub(crate) client_id: String,
-    pub(crate) client_secret: Secret,
-    pub(crate) scope: String,
+    pub(crate) credentials: Credentials,
     pub(crate) params: SearchParams,
     pub(crate) options: NormalizeOptions,
     pub(crate) settings: HttpSettings,
@@ -129,21 +126,19 @@ impl FranceTravailSource {
         &self.endpoints
     }
 
+    /// How the source authenticates: for the application, or for the user
+    /// who logged in with `jobharvest auth login`.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
     /// The cap the spec's `max_results` puts on the harvest, if any.
     pub fn max_results(&self) -> Option<u64> {
         self.max_results
     }
 
     pub(crate) fn http_client(&self, stats: Arc<SourceStats>) -> Result<HttpClient> {
-        let auth: Arc<dyn TokenProvider> = Arc::new(
-            ClientCredentials::new(
-                self.token_url.clone(),
-                self.client_id.clone(),
-                self.client_secret.clone(),
-            )
-            .with_scope(self.scope.clone())
-            .with_hint(CREDENTIALS_HINT),
-        );
+        let auth = self.credentials.token_provider();
         HttpClient::new(self.settings.clone(), stats, Some(auth))
     }
 

@@ -38,6 +38,24 @@ pub enum Command {
     },
     /// List the source and sink types this binary knows.
     Connectors,
+    /// Show a job's state: its sources' cursors and offers (open, removed)
+    /// and its last runs.
+    #[command(
+        after_help = "Examples:\n  jobharvest state daily.yaml\n  jobharvest state daily.yaml --runs 30"
+    )]
+    State {
+        /// The job spec (.yaml, .yml or .toml); its `state:` key (default
+        /// `<spec stem>.state.sqlite` next to it) names the state file.
+        spec: PathBuf,
+        /// How many of the last runs to list.
+        #[arg(long, value_name = "N", default_value_t = 10)]
+        runs: usize,
+    },
+    /// Log a user in for sources that act for one (France Travail Connect).
+    #[command(
+        after_help = "Examples:\n  jobharvest auth login config/france-travail-connect.yaml\n  jobharvest auth callback config/france-travail-connect.yaml 'https://app.example.fr/callback?code=...&state=...'\n  jobharvest auth status config/france-travail-connect.yaml\n  jobharvest auth logout config/france-travail-connect.yaml"
+    )]
+    Auth(crate::auth::AuthArgs),
 }
 
 /// Options of `run`.

@@ -28,6 +28,8 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             connectors(&registry);
             Ok(())
         }
+        Command::State { spec, runs } => crate::state::show(&spec, runs),
+        Command::Auth(args) => crate::auth::run(&registry, args).await,
     }
 }
 

@@ -4,10 +4,12 @@
 //! each in [`plugins`]), parses the command line, and turns library errors
 //! into one-paragraph messages and exit codes.
 
+mod auth;
 mod cli;
 mod commands;
 mod logging;
 mod plugins;
+mod state;
 
 use std::process::ExitCode;
 

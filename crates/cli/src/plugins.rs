@@ -7,6 +7,8 @@ pub fn registry() -> Registry {
     let mut registry = Registry::new();
     jobharvest_core::register(&mut registry);
     jobharvest_france_travail::register(&mut registry);
+    jobharvest_adzuna::register(&mut registry);
+    jobharvest_arbeitnow::register(&mut registry);
     jobharvest_sink_csv::register(&mut registry);
     jobharvest_sink_xlsx::register(&mut registry);
     jobharvest_sink_parquet::register(&mut registry);

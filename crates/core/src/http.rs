@@ -56,6 +56,7 @@ use tracing::{debug, warn};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::quota::Quotas;
 use crate::secret::Secret;
 use crate::source::SourceStats;
 
@@ -370,6 +371,8 @@ struct Inner {
     stats: Arc<SourceStats>,
     auth: Option<Arc<dyn TokenProvider>>,
     settings: HttpSettings,
+    /// The board's request quotas, counted for every request sent.
+    quota: std::sync::OnceLock<Arc<Quotas>>,
 }
 
 /// A rate-limited, retrying, authenticating HTTP client for one source.
@@ -429,8 +432,22 @@ impl HttpClient {
                 stats,
                 auth,
                 settings,
+                quota: std::sync::OnceLock::new(),
             }),
         })
+    }
+
+    /// Counts every request this client sends (retries included) against
+    /// `quotas`: each waits for the paced windows, and fails with a
+    /// permanent [`ErrorKind::RateLimited`] error once a budget is spent.
+    ///
+    /// Attach it before the first request; a client keeps the first quota
+    /// attached (clones share it).
+    pub fn with_quota(self, quotas: Arc<Quotas>) -> Self {
+        if self.inner.quota.set(quotas).is_err() {
+            warn!("This HTTP client already has a quota; keeping the first one.");
+        }
+        self
     }
 
     /// The underlying reqwest client (no rate limit, no retry, no token).
@@ -596,6 +613,9 @@ impl HttpClient {
                 )))
             })?;
             let url = redact_url(request.url());
+            if let Some(quota) = inner.quota.get() {
+                quota.acquire().await?;
+            }
             SourceStats::bump(&inner.stats.requests);
             let response = match inner.client.execute(request).await {
                 Ok(response) => response,
@@ -1800,5 +1820,34 @@ mod tests {
     fn excerpts_are_one_short_line() {
         assert_eq!(excerpt(b"a\n  b\tc", 10), "a b c");
         assert_eq!(excerpt("éééé".as_bytes(), 2), "éé…");
+    }
+
+    #[tokio::test]
+    async fn every_request_sent_counts_against_the_quota() {
+        use crate::quota::{Period, Quotas};
+        let server = MockServer::start().await;
+        Mock::given(path("/q"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/q"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let quotas = Arc::new(Quotas::new("test/app").budget(3, Period::Day));
+        let http = client(fast(), None).with_quota(Arc::clone(&quotas));
+        // A 503 and its retry: two requests counted.
+        http.send("test", get(&server, "/q")).await.unwrap();
+        assert_eq!(quotas.tightest().unwrap().unwrap().left, 1);
+        http.send("test", get(&server, "/q")).await.unwrap();
+        let err = http.send("test", get(&server, "/q")).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::RateLimited);
+        assert!(!err.is_temporary(), "a spent budget is not retried");
+        assert!(
+            err.to_string().contains("0 of the daily budget of 3"),
+            "{err}"
+        );
+        assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
 }

@@ -17,6 +17,8 @@ pub mod error;
 pub mod filter;
 pub mod fingerprint;
 pub mod http;
+pub mod mode;
+pub mod quota;
 pub mod record;
 pub mod registry;
 pub mod replay;
@@ -29,6 +31,7 @@ pub mod spec;
 pub mod testkit;
 
 pub use error::{Error, ErrorKind, Result};
+pub use mode::Mode;
 pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};
 pub use registry::{
     BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry, SinkConfig, SourceConfig,

@@ -128,14 +128,20 @@ impl Source for Replay {
 struct Chunk {
     seq: u64,
     first_line: u64,
-    text: String,
+    /// Whole lines, as read: checking that they are UTF-8 is the workers'
+    /// job, so the one reader thread only copies bytes.
+    bytes: Vec<u8>,
+    /// Where each line ends in `bytes` (the reader knows it for free).
+    ends: Vec<usize>,
 }
 
 /// What a worker made of a chunk.
 struct Normalized {
     seq: u64,
     records: Vec<JobRecord>,
-    bad: Vec<(u64, String, Error)>,
+    /// Lines that failed: their number, their bytes (copied aside as they
+    /// were) and why.
+    bad: Vec<(u64, Vec<u8>, Error)>,
 }
 
 /// Most bytes of text in one chunk, whatever `batch_size` says.
@@ -214,26 +220,27 @@ impl Replay {
         let mut number = 0u64;
         for seq in 0.. {
             let first_line = number + 1;
-            let mut text = String::with_capacity(CHUNK_BYTES.min(self.batch_size * 4096));
-            let mut lines = 0;
-            while lines < self.batch_size && text.len() < CHUNK_BYTES {
-                let n = reader.read_line(&mut text).map_err(|e| {
+            let mut bytes = Vec::with_capacity(CHUNK_BYTES.min(self.batch_size * 4096));
+            let mut ends = Vec::with_capacity(self.batch_size);
+            while ends.len() < self.batch_size && bytes.len() < CHUNK_BYTES {
+                let n = reader.read_until(b'\n', &mut bytes).map_err(|e| {
                     Error::io("read", &self.path, e).with_context("line", number + 1)
                 })?;
                 if n == 0 {
                     break;
                 }
                 number += 1;
-                lines += 1;
+                ends.push(bytes.len());
             }
-            if lines == 0 {
+            if ends.is_empty() {
                 return Ok(());
             }
             if tx
                 .send(Chunk {
                     seq,
                     first_line,
-                    text,
+                    bytes,
+                    ends,
                 })
                 .is_err()
             {
@@ -246,14 +253,29 @@ impl Replay {
     fn normalize_chunk(&self, chunk: Chunk) -> Normalized {
         let mut records = Vec::with_capacity(self.batch_size);
         let mut bad = Vec::new();
-        for (i, line) in chunk.text.lines().enumerate() {
-            let text = line.trim();
+        let mut start = 0;
+        for (i, &end) in chunk.ends.iter().enumerate() {
+            let line = &chunk.bytes[start..end];
+            let line = line.strip_suffix(b"\n").unwrap_or(line);
+            start = end;
+            let number = chunk.first_line + i as u64;
+            let text = match simdutf8::basic::from_utf8(line) {
+                Ok(text) => text.trim(),
+                Err(_) => {
+                    let err = Error::new(
+                        ErrorKind::Parse,
+                        "the line is not UTF-8 text; re-encode the file as UTF-8",
+                    );
+                    bad.push((number, line.to_vec(), err));
+                    continue;
+                }
+            };
             if text.is_empty() {
                 continue;
             }
             match self.normalizer.normalize(text, &self.options) {
                 Ok(record) => records.push(record),
-                Err(err) => bad.push((chunk.first_line + i as u64, text.to_string(), err)),
+                Err(err) => bad.push((number, text.as_bytes().to_vec(), err)),
             }
         }
         Normalized {
@@ -293,7 +315,8 @@ impl Replay {
                         Some(out) => out,
                         None => skipped.insert(self.create_skipped()?),
                     };
-                    writeln!(out, "{text}")
+                    out.write_all(&text)
+                        .and_then(|()| out.write_all(b"\n"))
                         .map_err(|e| Error::io("write", &self.skipped_path, e))?;
                 }
                 if !done.records.is_empty() && handle.block_on(cx.emit(done.records))? == Flow::Stop
@@ -345,7 +368,7 @@ mod tests {
         content: &[u8],
         gz: bool,
         extra: serde_json::Value,
-    ) -> (Result<()>, Vec<String>, u64, Option<String>) {
+    ) -> (Result<()>, Vec<String>, u64, Option<Vec<u8>>) {
         let dir = tempfile::tempdir().unwrap();
         let name = if gz { "in.jsonl.gz" } else { "in.jsonl" };
         let path = dir.path().join(name);
@@ -379,7 +402,7 @@ mod tests {
         let res = task.await.unwrap();
         let skipped = SourceStats::get(&stats.skipped);
         // The side file, read before the folder goes away.
-        let side = std::fs::read_to_string(dir.path().join("in.jsonl.skipped.jsonl")).ok();
+        let side = std::fs::read(dir.path().join("in.jsonl.skipped.jsonl")).ok();
         (res, ids, skipped, side)
     }
 
@@ -437,6 +460,25 @@ mod tests {
         res.unwrap();
         assert_eq!(ids, ["a", "b"]);
         assert_eq!(skipped, 1);
-        assert_eq!(side.as_deref(), Some("{oops\n"));
+        assert_eq!(side.as_deref(), Some(&b"{oops\n"[..]));
+    }
+
+    #[tokio::test]
+    async fn a_line_that_is_not_utf8_is_a_bad_line_kept_byte_for_byte() {
+        // Latin-1 "é" in the third line: that line alone is bad.
+        let data = b"{\"id\":\"a\"}\n{\"id\":\"b\"}\n{\"id\":\"caf\xe9\"}\n{\"id\":\"d\"}\n";
+        let (res, _, _, _) = replay(data, false, serde_json::json!({})).await;
+        let err = res.unwrap_err().to_string();
+        assert!(
+            err.contains("in.jsonl:3:") && err.contains("UTF-8"),
+            "{err}"
+        );
+
+        let (res, ids, skipped, side) =
+            replay(data, false, serde_json::json!({"on_error": "skip"})).await;
+        res.unwrap();
+        assert_eq!(ids, ["a", "b", "d"]);
+        assert_eq!(skipped, 1);
+        assert_eq!(side.as_deref(), Some(&b"{\"id\":\"caf\xe9\"}\n"[..]));
     }
 }

@@ -18,6 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::mode::Mode;
 use crate::registry::{BuiltSource, PreparedSink, Registry, from_value};
 
 /// What a spec file says, before any type is resolved.
@@ -34,6 +35,13 @@ pub struct RawSpec {
     /// board, see [`crate::fingerprint`]).
     #[serde(default)]
     pub dedupe: crate::runner::Dedupe,
+    /// Where the job keeps its state (default: `<spec stem>.state.sqlite`
+    /// next to the spec); see [`LoadedSpec::state_path`].
+    #[serde(default)]
+    pub state: Option<PathBuf>,
+    /// How runs treat offers seen before (default: `full`).
+    #[serde(default)]
+    pub mode: Option<Mode>,
 }
 
 /// A spec read from disk.
@@ -176,6 +184,27 @@ impl LoadedSpec {
             )));
         }
         Ok(sources)
+    }
+
+    /// The job's state file: `state:` resolved against the spec's folder,
+    /// or `<spec stem>.state.sqlite` next to the spec.
+    pub fn state_path(&self) -> PathBuf {
+        match &self.raw.state {
+            Some(p) => self.base_dir.join(p),
+            None => {
+                let stem = self
+                    .path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "job".into());
+                self.base_dir.join(format!("{stem}.state.sqlite"))
+            }
+        }
+    }
+
+    /// The run mode the spec asks for (`full` when it says nothing).
+    pub fn mode(&self) -> Mode {
+        self.raw.mode.unwrap_or_default()
     }
 
     /// Parses and checks every sink through the registry (no I/O).
@@ -367,6 +396,32 @@ mod tests {
         );
         let err = load(&p).unwrap_err();
         assert!(err.to_string().contains("sinkz"), "{err}");
+    }
+
+    #[test]
+    fn state_and_mode_keys_have_defaults_next_to_the_spec() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(dir.path(), "daily.yaml", "sources: [{type: replay}]\n");
+        let spec = load(&p).unwrap();
+        assert_eq!(spec.state_path(), dir.path().join("daily.state.sqlite"));
+        assert_eq!(spec.mode(), Mode::Full);
+
+        let p = write(
+            dir.path(),
+            "b.yaml",
+            "sources: [{type: replay}]\nstate: var/b.sqlite\nmode: mirror\n",
+        );
+        let spec = load(&p).unwrap();
+        assert_eq!(spec.state_path(), dir.path().join("var/b.sqlite"));
+        assert_eq!(spec.mode(), Mode::Mirror);
+
+        let p = write(
+            dir.path(),
+            "c.yaml",
+            "sources: [{type: replay}]\nmode: daily\n",
+        );
+        let err = load(&p).unwrap_err().to_string();
+        assert!(err.contains("mode") && err.contains("incremental"), "{err}");
     }
 
     #[test]

@@ -28,12 +28,20 @@
 //! cases are there on purpose (many offers sharing one instant, one
 //! département above the API's window, milliseconds in the dates).
 //!
+//! [`adzuna`] and [`arbeitnow`] are stand-ins of those two boards' APIs
+//! (generated offers, Adzuna's per-minute quota answered with 429).
+//!
 //! It is built on `wiremock`, which runs the server on its own thread.
 
+pub mod adzuna;
+pub mod arbeitnow;
 mod config;
 mod data;
+mod listen;
 mod server;
 
+pub use adzuna::{AdzunaCounters, AdzunaStandin, AdzunaStandinConfig};
+pub use arbeitnow::{ArbeitnowStandin, ArbeitnowStandinConfig};
 pub use config::{DatePrecision, Limiter, Order, StandinConfig};
 pub use data::{CONTRACT_TYPES, DEPARTEMENTS, api_date_days_ago};
 pub use server::{Counters, Fault, LoggedRequest, SearchQuery, Standin};

@@ -43,8 +43,10 @@ fn default_include_raw() -> bool {
     true
 }
 
+/// Level 1 compresses 100k offers within 2% of level 3's size for about
+/// two thirds of the CPU time (README, "Performance").
 fn default_compression_level() -> i32 {
-    3
+    1
 }
 
 fn default_max_row_group_rows() -> usize {
@@ -72,11 +74,12 @@ impl ParquetConfig {
         let level = self.compression_level;
         let out_of_range = || {
             Error::config(format!(
-                "compression_level: {level} is out of range; use 1 (fastest) to 22 (smallest), 3 being the default"
+                "compression_level: {level} is out of range; use 1 (fast, the default) to 22 (smallest), or a negative level down to -7 (faster, larger)"
             ))
         };
-        // ZSTD also has negative "fast" levels; 1 to 22 is what people know.
-        if !(1..=22).contains(&level) {
+        // ZSTD's negative "fast" levels go further, but below -7 files grow
+        // quickly for little time saved; 0 would silently mean ZSTD's 3.
+        if !(-7..=22).contains(&level) || level == 0 {
             return Err(out_of_range());
         }
         ZstdLevel::try_new(level).map_err(|_| out_of_range())

@@ -1,15 +1,12 @@
-//! The Arrow schema of the normalized columns, and the builders that fill
-//! it from [`Cell`]s.
+//! The Arrow schema of the normalized columns, and the arrays built for it
+//! from [`Cell`]s.
 
 use std::sync::Arc;
 
-use arrow_array::ArrayRef;
-use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, ListBuilder, StringBuilder,
-    TimestampMicrosecondBuilder,
-};
+use arrow_array::builder::{ListBuilder, StringBuilder};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, TimestampMicrosecondArray};
 use arrow_schema::{DataType, Field, FieldRef, Schema, TimeUnit};
-use jobharvest_core::{COLUMNS, Cell, Column, ColumnKind};
+use jobharvest_core::{COLUMNS, Cell, Column, ColumnKind, JobRecord};
 
 /// The time zone of timestamp columns.
 const UTC: &str = "UTC";
@@ -53,94 +50,129 @@ pub fn arrow_schema(columns: &[usize]) -> Schema {
     )
 }
 
-/// Builds one column of a record batch.
-pub(crate) enum ColumnBuilder {
-    Text(StringBuilder),
-    Float(Float64Builder),
-    Int(Int64Builder),
-    Bool(BooleanBuilder),
-    Timestamp(TimestampMicrosecondBuilder),
-    List(ListBuilder<StringBuilder>),
-}
-
-impl ColumnBuilder {
-    /// A builder for `column`, producing arrays of exactly the type
-    /// [`arrow_schema`] gives it.
-    pub(crate) fn new(column: &Column) -> Self {
-        match column.kind {
-            ColumnKind::Text | ColumnKind::Json => ColumnBuilder::Text(StringBuilder::new()),
-            ColumnKind::Float => ColumnBuilder::Float(Float64Builder::new()),
-            ColumnKind::Int => ColumnBuilder::Int(Int64Builder::new()),
-            ColumnKind::Bool => ColumnBuilder::Bool(BooleanBuilder::new()),
-            ColumnKind::Timestamp => {
-                ColumnBuilder::Timestamp(TimestampMicrosecondBuilder::new().with_timezone(UTC))
+/// The Arrow array of column `index` (an index into [`COLUMNS`]) over
+/// `records`, of exactly the type [`arrow_schema`] gives it.
+///
+/// Column by column, with every buffer sized before the first value goes
+/// in: building row by row into growing builders spent more time in
+/// `realloc` copies than in the appends themselves.
+pub(crate) fn column_array(index: usize, records: &[JobRecord]) -> ArrayRef {
+    let cells = || records.iter().map(move |r| r.cell(index));
+    match COLUMNS[index].kind {
+        ColumnKind::Text | ColumnKind::Json => {
+            let bytes = cells().map(|c| text(c).map_or(0, str::len)).sum();
+            let mut b = StringBuilder::with_capacity(records.len(), bytes);
+            for cell in cells() {
+                b.append_option(text(cell));
             }
-            ColumnKind::TextList => {
-                ColumnBuilder::List(ListBuilder::new(StringBuilder::new()).with_field(list_item()))
-            }
+            Arc::new(b.finish())
         }
-    }
-
-    /// Appends `cell`. A cell of another type than the column's (which the
-    /// column table rules out) is appended as a null.
-    pub(crate) fn append(&mut self, cell: Cell<'_>) {
-        match (self, cell) {
-            (ColumnBuilder::Text(b), Cell::Text(s)) => b.append_value(s),
-            (ColumnBuilder::Text(b), _) => b.append_null(),
-            (ColumnBuilder::Float(b), Cell::Float(f)) => b.append_value(f),
-            (ColumnBuilder::Float(b), _) => b.append_null(),
-            (ColumnBuilder::Int(b), Cell::Int(i)) => b.append_value(i),
-            (ColumnBuilder::Int(b), _) => b.append_null(),
-            (ColumnBuilder::Bool(b), Cell::Bool(v)) => b.append_value(v),
-            (ColumnBuilder::Bool(b), _) => b.append_null(),
-            (ColumnBuilder::Timestamp(b), Cell::Timestamp(t)) => {
-                b.append_value(t.timestamp_micros())
-            }
-            (ColumnBuilder::Timestamp(b), _) => b.append_null(),
-            (ColumnBuilder::List(b), Cell::List(items)) => {
-                for item in items {
+        ColumnKind::Float => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Cell::Float(f) => Some(f),
+                    _ => None,
+                })
+                .collect::<Float64Array>(),
+        ),
+        ColumnKind::Int => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Cell::Int(i) => Some(i),
+                    _ => None,
+                })
+                .collect::<Int64Array>(),
+        ),
+        ColumnKind::Bool => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Cell::Bool(b) => Some(b),
+                    _ => None,
+                })
+                .collect::<BooleanArray>(),
+        ),
+        ColumnKind::Timestamp => Arc::new(
+            cells()
+                .map(|c| match c {
+                    Cell::Timestamp(t) => Some(t.timestamp_micros()),
+                    _ => None,
+                })
+                .collect::<TimestampMicrosecondArray>()
+                .with_timezone(UTC),
+        ),
+        ColumnKind::TextList => {
+            let (items, bytes) = cells().fold((0, 0), |(n, b), c| {
+                let l = list(c);
+                (n + l.len(), b + l.iter().map(String::len).sum::<usize>())
+            });
+            let values = StringBuilder::with_capacity(items, bytes);
+            let mut b = ListBuilder::with_capacity(values, records.len()).with_field(list_item());
+            for cell in cells() {
+                for item in list(cell) {
                     b.values().append_value(item);
                 }
+                // Lists are never null: no value is an empty list.
                 b.append(true);
             }
-            // An empty list: lists are never null.
-            (ColumnBuilder::List(b), _) => b.append(true),
+            Arc::new(b.finish())
         }
     }
+}
 
-    /// The array built so far; the builder starts over empty.
-    pub(crate) fn finish(&mut self) -> ArrayRef {
-        match self {
-            ColumnBuilder::Text(b) => Arc::new(b.finish()),
-            ColumnBuilder::Float(b) => Arc::new(b.finish()),
-            ColumnBuilder::Int(b) => Arc::new(b.finish()),
-            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
-            ColumnBuilder::Timestamp(b) => Arc::new(b.finish()),
-            ColumnBuilder::List(b) => Arc::new(b.finish()),
-        }
+/// The text of a text cell; a cell of another type (which the column table
+/// rules out) counts as a null.
+fn text(cell: Cell<'_>) -> Option<&str> {
+    match cell {
+        Cell::Text(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// The items of a list cell; anything else is an empty list.
+fn list(cell: Cell<'_>) -> &[String] {
+    match cell {
+        Cell::List(items) => items,
+        _ => &[],
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use arrow_array::Array;
+    use arrow_array::{Array, ListArray, StringArray};
+    use jobharvest_core::column_index;
 
-    /// The builders must produce exactly the schema's types, or
-    /// `RecordBatch::try_new` refuses the batch.
+    /// The arrays must have exactly the schema's types, or
+    /// `RecordBatch::try_new` refuses the batch; values and nulls land in
+    /// their rows.
     #[test]
-    fn builders_match_the_schema_for_every_column() {
+    fn arrays_match_the_schema_for_every_column() {
         let all: Vec<usize> = (0..COLUMNS.len()).collect();
         let schema = arrow_schema(&all);
-        for (field, column) in schema.fields().iter().zip(COLUMNS) {
-            let mut builder = ColumnBuilder::new(column);
-            builder.append(Cell::Null);
-            let array = builder.finish();
-            assert_eq!(array.data_type(), field.data_type(), "{}", column.name);
-            // Finishing twice keeps the type (the builder is reused).
-            builder.append(Cell::Null);
-            assert_eq!(builder.finish().data_type(), field.data_type());
+        let mut full = JobRecord::new("france_travail", "1");
+        full.title = Some("Data analyst".into());
+        full.skills = vec!["SQL".into(), "Python".into()];
+        full.latitude = Some(48.85);
+        let records = [JobRecord::new("adzuna", "2"), full];
+        for (index, field) in schema.fields().iter().enumerate() {
+            let array = column_array(index, &records);
+            assert_eq!(array.data_type(), field.data_type(), "{}", field.name());
+            assert_eq!(array.len(), 2, "{}", field.name());
         }
+        let title = column_array(column_index("title").unwrap(), &records);
+        let title = title.as_any().downcast_ref::<StringArray>().unwrap();
+        assert!(title.is_null(0));
+        assert_eq!(title.value(1), "Data analyst");
+        let skills = column_array(column_index("skills").unwrap(), &records);
+        let skills = skills.as_any().downcast_ref::<ListArray>().unwrap();
+        assert!(!skills.is_null(0) && skills.value(0).is_empty());
+        let second = skills.value(1);
+        let second = second.as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!((second.value(0), second.value(1)), ("SQL", "Python"));
+        let lat = column_array(column_index("latitude").unwrap(), &records);
+        let lat = lat.as_any().downcast_ref::<Float64Array>().unwrap();
+        assert!(lat.is_null(0));
+        assert_eq!(lat.value(1), 48.85);
     }
 
     #[test]

@@ -34,7 +34,7 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::ColumnPath;
 
 use crate::config::ParquetConfig;
-use crate::schema::{ColumnBuilder, arrow_schema};
+use crate::schema::{arrow_schema, column_array};
 
 /// Columns of long, unique free text.
 const LONG_TEXT: &[&str] = &["description", "company_description", "salary_comment"];
@@ -134,7 +134,6 @@ pub struct ParquetSink {
     schema: SchemaRef,
     path: PathBuf,
     columns: Vec<usize>,
-    builders: Vec<ColumnBuilder>,
     max_rows: usize,
     max_bytes: usize,
     group_rows: usize,
@@ -191,10 +190,6 @@ impl ParquetSink {
             owner,
             schema,
             path,
-            builders: columns
-                .iter()
-                .map(|&c| ColumnBuilder::new(&COLUMNS[c]))
-                .collect(),
             columns,
             max_rows: config.max_row_group_rows,
             max_bytes: config.max_row_group_bytes,
@@ -337,15 +332,10 @@ impl Sink for ParquetSink {
         if batch.is_empty() {
             return Ok(());
         }
-        for record in batch {
-            for (builder, &c) in self.builders.iter_mut().zip(&self.columns) {
-                builder.append(record.cell(c));
-            }
-        }
         let arrays: Vec<ArrayRef> = self
-            .builders
-            .iter_mut()
-            .map(ColumnBuilder::finish)
+            .columns
+            .iter()
+            .map(|&c| column_array(c, batch))
             .collect();
         let batch = RecordBatch::try_new(Arc::clone(&self.schema), arrays).map_err(|e| {
             Error::new(

@@ -199,8 +199,9 @@ fn compression_level_is_used() {
         assert_values(&batches, &records, &select_columns(None, true).unwrap());
         bytes
     };
-    let (fast, small) = (size(1), size(19));
+    let (faster, fast, small) = (size(-5), size(1), size(19));
     assert!(small < fast, "level 19 ({small} B) vs level 1 ({fast} B)");
+    assert!(fast < faster, "level 1 ({fast} B) vs level -5 ({faster} B)");
 }
 
 #[test]
@@ -252,6 +253,7 @@ fn bad_options_are_refused_with_the_fix() {
     let cases = [
         (json!({"compression_level": 0}), "compression_level"),
         (json!({"compression_level": 23}), "compression_level"),
+        (json!({"compression_level": -8}), "compression_level"),
         (json!({"max_row_group_rows": 0}), "max_row_group_rows"),
         (json!({"max_row_group_bytes": 0}), "max_row_group_bytes"),
         (json!({"max_row_group_rows": -1}), "max_row_group_rows"),

@@ -1,0 +1,107 @@
+//! Raw Arbeitnow offer → [`JobRecord`].
+//!
+//! Arbeitnow's offers carry a slug (the id), the company, the title, an
+//! HTML description, a `remote` flag, the offer's page, free tags, job
+//! types, a place label and `created_at` in Unix seconds. The description
+//! becomes plain text in `description` ([`crate::html::to_text`]); the HTML
+//! stays in `raw`. Arbeitnow sends no salary, no coordinates and no
+//! contract code: those columns stay null.
+
+use chrono::{DateTime, Utc};
+use jobharvest_core::{Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::TYPE;
+use crate::html::to_text;
+
+/// One offer as the API sends it; every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Offer {
+    slug: Option<String>,
+    company_name: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    remote: Option<bool>,
+    url: Option<String>,
+    tags: Vec<String>,
+    job_types: Vec<String>,
+    location: Option<String>,
+    created_at: Option<Value>,
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+/// `created_at`: Unix seconds, as a number or a numeric text.
+fn unix_seconds(value: Option<&Value>) -> Option<DateTime<Utc>> {
+    let secs = match value? {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64))?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    DateTime::from_timestamp(secs, 0)
+}
+
+/// Normalizes one raw offer (JSON text).
+///
+/// # Errors
+/// [`ErrorKind::Parse`] when the text is not an offer with a slug.
+pub fn normalize(raw: &str) -> Result<JobRecord> {
+    let offer: Offer = serde_json::from_str(raw)
+        .map_err(|e| Error::new(ErrorKind::Parse, format!("not an Arbeitnow offer: {e}")))?;
+    let slug = clean(offer.slug)
+        .ok_or_else(|| Error::new(ErrorKind::Parse, "an Arbeitnow offer without a `slug`"))?;
+    let mut r = JobRecord::new(TYPE, slug);
+    r.title = clean(offer.title);
+    r.description = offer
+        .description
+        .as_deref()
+        .map(to_text)
+        .filter(|t| !t.is_empty());
+    r.company_name = clean(offer.company_name);
+    r.location_label = clean(offer.location);
+    r.remote = offer.remote;
+    r.url = clean(offer.url);
+    r.tags = offer
+        .tags
+        .into_iter()
+        .filter_map(|t| clean(Some(t)))
+        .collect();
+    let job_types: Vec<_> = offer
+        .job_types
+        .into_iter()
+        .filter_map(|t| clean(Some(t)))
+        .collect();
+    r.contract_label = (!job_types.is_empty()).then(|| job_types.join(", "));
+    r.created_at = unix_seconds(offer.created_at.as_ref());
+    r.raw = Some(raw.to_string());
+    Ok(r)
+}
+
+/// The `arbeitnow` normalizer, for `replay`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArbeitnowNormalizer;
+
+impl Normalizer for ArbeitnowNormalizer {
+    fn normalize(&self, raw: &str, _options: &NormalizeOptions) -> Result<JobRecord> {
+        normalize(raw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unix_seconds_become_utc_instants() {
+        let t = unix_seconds(Some(&json!(1791477053))).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-10-08T16:30:53+00:00");
+        assert_eq!(unix_seconds(Some(&json!("1791477053"))), Some(t));
+        assert_eq!(unix_seconds(Some(&json!("soon"))), None);
+        assert_eq!(unix_seconds(None), None);
+    }
+}
