@@ -13,6 +13,7 @@
 pub mod checkpoint;
 pub mod error;
 pub mod http;
+pub mod merge;
 pub mod record;
 pub mod registry;
 pub mod replay;

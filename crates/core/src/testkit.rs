@@ -216,7 +216,7 @@ impl Generator {
 /// Picks from `pool` for column `k` of record `i`; `None` for one record in
 /// four, at a different place for each column.
 fn pick<T>(i: usize, k: usize, pool: &[T]) -> Option<&T> {
-    if (i + k) % 4 == 0 {
+    if (i + k).is_multiple_of(4) {
         None
     } else {
         Some(&pool[mix(i, k) % pool.len()])
@@ -303,9 +303,9 @@ pub fn rfc3339(t: &DateTime<Utc>) -> String {
     let nanos = t.timestamp_subsec_nanos();
     let fraction = if nanos == 0 {
         String::new()
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         format!(".{:03}", nanos / 1_000_000)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         format!(".{:06}", nanos / 1_000)
     } else {
         format!(".{nanos:09}")
