@@ -18,7 +18,7 @@
 //! SQL `INSERT ... ON CONFLICT (source, source_id) DO UPDATE`, which SQLite
 //! and PostgreSQL both accept.
 
-use crate::record::{COLUMNS, Column};
+use crate::record::{COLUMNS, Column, ColumnKind};
 
 /// The columns that identify an offer across runs.
 pub const KEY_COLUMNS: [&str; 2] = ["source", "source_id"];
@@ -81,6 +81,25 @@ pub fn on_conflict_set(columns: &[usize]) -> String {
     out.join(", ")
 }
 
+/// `CREATE TABLE {table}` with every column of [`COLUMNS`], typed by
+/// `sql_type`, the key columns `NOT NULL` and the primary key
+/// `(source, source_id)`. `table` is inserted as given (quote it).
+pub fn create_table(table: &str, sql_type: impl Fn(ColumnKind) -> &'static str) -> String {
+    let mut columns: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| {
+            let not_null = if KEY_COLUMNS.contains(&c.name) {
+                " NOT NULL"
+            } else {
+                ""
+            };
+            format!("\"{}\" {}{not_null}", c.name, sql_type(c.kind))
+        })
+        .collect();
+    columns.push("PRIMARY KEY (\"source\", \"source_id\")".into());
+    format!("CREATE TABLE {table} (\n  {}\n)", columns.join(",\n  "))
+}
+
 /// Whether `name` can name a table, schema or view as is: ASCII letters,
 /// digits and `_`, not starting with a digit, at most 63 bytes (the
 /// PostgreSQL limit). The database sinks accept only such names, so they
@@ -127,6 +146,23 @@ mod tests {
             "{set}"
         );
         assert!(set.contains("\"first_seen_at\" = CASE WHEN t.\"first_seen_at\" IS NULL OR excluded.\"first_seen_at\" < t.\"first_seen_at\""), "{set}");
+    }
+
+    #[test]
+    fn created_tables_are_keyed_and_typed() {
+        let sql = create_table("\"offers\"", |k| {
+            if k == ColumnKind::Float {
+                "REAL"
+            } else {
+                "TEXT"
+            }
+        });
+        assert!(sql.starts_with("CREATE TABLE \"offers\" (\n  \"source\" TEXT NOT NULL,\n  \"source_id\" TEXT NOT NULL,\n  \"title\" TEXT,"), "{sql}");
+        assert!(sql.contains("\"latitude\" REAL,"), "{sql}");
+        assert!(
+            sql.ends_with("PRIMARY KEY (\"source\", \"source_id\")\n)"),
+            "{sql}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The table's layout in PostgreSQL: the type of each column, and the SQL
 //! that creates, grows and checks the table.
 
-use jobharvest_core::merge::{KEY_COLUMNS, on_conflict_set};
+use jobharvest_core::merge::on_conflict_set;
 use jobharvest_core::{COLUMNS, ColumnKind};
 use tokio_postgres::types::Type;
 
@@ -53,19 +53,7 @@ fn column_list(columns: &[usize]) -> String {
 
 /// `CREATE TABLE` with every column, keyed by `(source, source_id)`.
 pub(crate) fn create_table(table: &str) -> String {
-    let mut columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| {
-            let not_null = if KEY_COLUMNS.contains(&c.name) {
-                " NOT NULL"
-            } else {
-                ""
-            };
-            format!("\"{}\" {}{not_null}", c.name, pg_type(c.kind).0)
-        })
-        .collect();
-    columns.push("PRIMARY KEY (\"source\", \"source_id\")".into());
-    format!("CREATE TABLE {table} (\n  {}\n)", columns.join(",\n  "))
+    jobharvest_core::merge::create_table(table, |kind| pg_type(kind).0)
 }
 
 /// The staging table for `columns`, with a sequence number so the merge

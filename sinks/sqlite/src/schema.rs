@@ -1,7 +1,7 @@
 //! The table's layout: SQLite types of the columns, creation, growth
 //! (columns added when the record grows) and the compatibility check.
 
-use jobharvest_core::merge::KEY_COLUMNS;
+use jobharvest_core::merge::{KEY_COLUMNS, create_table};
 use jobharvest_core::{COLUMNS, ColumnKind, Error, ErrorKind, Result};
 use rusqlite::Connection;
 
@@ -83,19 +83,7 @@ pub(crate) fn ensure(conn: &Connection, table: &str, view: &str) -> Result<Vec<&
 }
 
 fn create(conn: &Connection, table: &str) -> Result<()> {
-    let mut columns: Vec<String> = COLUMNS
-        .iter()
-        .map(|c| {
-            let not_null = if KEY_COLUMNS.contains(&c.name) {
-                " NOT NULL"
-            } else {
-                ""
-            };
-            format!("\"{}\" {}{not_null}", c.name, sql_type(c.kind))
-        })
-        .collect();
-    columns.push("PRIMARY KEY (\"source\", \"source_id\")".into());
-    let sql = format!("CREATE TABLE \"{table}\" (\n  {}\n)", columns.join(",\n  "));
+    let sql = create_table(&format!("\"{table}\""), sql_type);
     conn.execute_batch(&sql).map_err(|e| db_error(table, e))
 }
 
