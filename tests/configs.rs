@@ -14,7 +14,14 @@ fn every_example_spec_validates() {
         let out = jobharvest(
             &repo(),
             &["validate", path.to_str().unwrap()],
-            &[("FT_CLIENT_ID", "id"), ("FT_CLIENT_SECRET", "secret")],
+            &[
+                ("FT_CLIENT_ID", "id"),
+                ("FT_CLIENT_SECRET", "secret"),
+                (
+                    "DATABASE_URL",
+                    "postgresql://jobharvest:secret@127.0.0.1:5432/jobharvest",
+                ),
+            ],
         );
         assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
         assert!(String::from_utf8_lossy(&out.stdout).contains("valid"));
@@ -28,7 +35,15 @@ fn connectors_lists_every_type() {
     let out = jobharvest(&repo(), &["connectors"], &[]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for t in ["france_travail", "replay", "csv", "xlsx", "parquet"] {
+    for t in [
+        "france_travail",
+        "replay",
+        "csv",
+        "xlsx",
+        "parquet",
+        "sqlite",
+        "postgres",
+    ] {
         assert!(text.contains(t), "missing {t} in:\n{text}");
     }
     assert!(text.contains("results per query: 3150"), "{text}");

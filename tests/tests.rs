@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod configs;
+mod databases;
 mod demo;
 mod france_travail;
 mod harvest;

@@ -274,10 +274,14 @@ pub(crate) fn connect_error(server: &str, err: &tokio_postgres::Error) -> Error 
             ),
         );
     }
+    // The cause (connection refused, timed out, ...) is one level down.
+    let cause = std::error::Error::source(err)
+        .map(|c| format!(": {c}"))
+        .unwrap_or_default();
     Error::new(
         ErrorKind::Network,
         format!(
-            "could not connect to PostgreSQL at {server}: {err}; check that the server is running and that the sink's `url` (DATABASE_URL) points to it"
+            "could not connect to PostgreSQL at {server}: {err}{cause}; check that the server is running and that the sink's `url` (DATABASE_URL) points to it"
         ),
     )
 }
