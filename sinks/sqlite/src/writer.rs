@@ -163,11 +163,12 @@ impl Sink for SqliteSink {
         let SqliteSink {
             conn,
             path,
+            table,
             rows,
             warnings,
             ..
         } = *self;
-        conn.close().map_err(|(_, e)| db_error("", e))?;
+        conn.close().map_err(|(_, e)| db_error(&table, e))?;
         Ok(SinkReport {
             rows,
             bytes: file_size(&path),
