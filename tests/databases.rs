@@ -141,3 +141,71 @@ fn an_unreachable_database_fails_before_any_offer_and_writes_nothing() {
         .collect();
     assert_eq!(left, ["job.yaml"], "files left behind: {left:?}");
 }
+
+#[test]
+fn a_killed_run_leaves_the_sqlite_mirror_as_the_last_run_left_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mirror.sqlite");
+    // A large replay (the demo's offers under many ids), long enough to be
+    // killed while it writes.
+    let big = dir.path().join("big.jsonl");
+    let demo = std::fs::read_to_string(repo().join("config/demo/offres.jsonl")).unwrap();
+    let mut text = String::new();
+    for copy in 0..1_000 {
+        for line in demo.lines() {
+            let mut offer: serde_json::Value = serde_json::from_str(line).unwrap();
+            let id = format!("{}-{copy}", offer["id"].as_str().unwrap());
+            offer["id"] = id.into();
+            text.push_str(&offer.to_string());
+            text.push('\n');
+        }
+    }
+    std::fs::write(&big, text).unwrap();
+    let total = 7 * 1_000;
+    let job = |path: &Path| {
+        let spec = dir.path().join(format!(
+            "{}.yaml",
+            path.file_stem().unwrap().to_string_lossy()
+        ));
+        std::fs::write(
+            &spec,
+            format!(
+                "sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\nsinks:\n  - {{ type: sqlite, path: {} }}\n",
+                path.display(),
+                db.display()
+            ),
+        )
+        .unwrap();
+        spec
+    };
+    let count = || -> i64 {
+        rusqlite::Connection::open(&db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM offers", [], |r| r.get(0))
+            .unwrap()
+    };
+
+    let first = job(&repo().join("config/demo/offres.jsonl"));
+    let out = jobharvest(dir.path(), &["run", first.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(), 7);
+
+    let second = job(&big);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jobharvest"))
+        .current_dir(dir.path())
+        .args(["run", "-q", second.to_str().unwrap()])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let after_kill = count();
+    assert!(
+        after_kill == 7 || after_kill == 7 + total,
+        "the killed run left {after_kill} rows: half a run was committed"
+    );
+
+    let out = jobharvest(dir.path(), &["run", second.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(count(), 7 + total, "nothing lost, nothing twice");
+}
