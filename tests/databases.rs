@@ -58,12 +58,7 @@ fn two_runs_into_sqlite_leave_one_row_per_offer() {
 
 #[test]
 fn two_runs_into_postgres_through_the_runner() {
-    let Ok(url) = std::env::var("DATABASE_URL") else {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED two_runs_into_postgres_through_the_runner: DATABASE_URL is not set (see README, \"Database tests\")"
-        );
+    let Some(url) = database_url("two_runs_into_postgres_through_the_runner") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -142,10 +137,12 @@ fn an_unreachable_database_fails_before_any_offer_and_writes_nothing() {
     assert_eq!(left, ["job.yaml"], "files left behind: {left:?}");
 }
 
-#[test]
-fn a_killed_run_leaves_the_sqlite_mirror_as_the_last_run_left_it() {
+/// Runs the demo into `sink` (a YAML flow map), then a large replay killed
+/// with SIGKILL while it writes, then the large replay again: `count` must
+/// give the demo's 7 rows, then 7 or everything (never part of a run), then
+/// everything once.
+fn check_killed_run(sink: &str, env: &[(&str, &str)], count: impl Fn() -> i64) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("mirror.sqlite");
     // A large replay (the demo's offers under many ids), long enough to be
     // killed while it writes.
     let big = dir.path().join("big.jsonl");
@@ -162,38 +159,29 @@ fn a_killed_run_leaves_the_sqlite_mirror_as_the_last_run_left_it() {
     }
     std::fs::write(&big, text).unwrap();
     let total = 7 * 1_000;
-    let job = |path: &Path| {
-        let spec = dir.path().join(format!(
-            "{}.yaml",
-            path.file_stem().unwrap().to_string_lossy()
-        ));
+    let job = |name: &str, path: &Path| {
+        let spec = dir.path().join(format!("{name}.yaml"));
         std::fs::write(
             &spec,
             format!(
-                "sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\nsinks:\n  - {{ type: sqlite, path: {} }}\n",
-                path.display(),
-                db.display()
+                "sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\nsinks:\n  - {sink}\n",
+                path.display()
             ),
         )
         .unwrap();
         spec
     };
-    let count = || -> i64 {
-        rusqlite::Connection::open(&db)
-            .unwrap()
-            .query_row("SELECT count(*) FROM offers", [], |r| r.get(0))
-            .unwrap()
-    };
 
-    let first = job(&repo().join("config/demo/offres.jsonl"));
-    let out = jobharvest(dir.path(), &["run", first.to_str().unwrap()], &[]);
+    let first = job("demo", &repo().join("config/demo/offres.jsonl"));
+    let out = jobharvest(dir.path(), &["run", first.to_str().unwrap()], env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(count(), 7);
 
-    let second = job(&big);
+    let second = job("big", &big);
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jobharvest"))
         .current_dir(dir.path())
         .args(["run", "-q", second.to_str().unwrap()])
+        .envs(env.iter().copied())
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(400));
@@ -205,7 +193,73 @@ fn a_killed_run_leaves_the_sqlite_mirror_as_the_last_run_left_it() {
         "the killed run left {after_kill} rows: half a run was committed"
     );
 
-    let out = jobharvest(dir.path(), &["run", second.to_str().unwrap()], &[]);
+    let out = jobharvest(dir.path(), &["run", second.to_str().unwrap()], env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(count(), 7 + total, "nothing lost, nothing twice");
+}
+
+#[test]
+fn a_killed_run_leaves_the_sqlite_mirror_as_the_last_run_left_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("mirror.sqlite");
+    check_killed_run(
+        &format!("{{ type: sqlite, path: {} }}", db.display()),
+        &[],
+        || {
+            rusqlite::Connection::open(&db)
+                .unwrap()
+                .query_row("SELECT count(*) FROM offers", [], |r| r.get(0))
+                .unwrap()
+        },
+    );
+}
+
+#[test]
+fn a_killed_run_leaves_the_postgres_mirror_as_the_last_run_left_it() {
+    let Some(url) = database_url("a_killed_run_leaves_the_postgres_mirror_as_the_last_run_left_it")
+    else {
+        return;
+    };
+    let table = format!("cli_killed_{}", std::process::id());
+    let pg = |sql: String| -> Vec<tokio_postgres::Row> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                tokio::spawn(conn);
+                client.simple_query(&sql).await.unwrap();
+                client
+                    .query(&format!("SELECT count(*) FROM {table}"), &[])
+                    .await
+                    .unwrap_or_default()
+            })
+    };
+    pg(format!(
+        "DROP VIEW IF EXISTS open_{table}; DROP TABLE IF EXISTS {table}"
+    ));
+    check_killed_run(
+        &format!("{{ type: postgres, url: \"${{DATABASE_URL}}\", table: {table} }}"),
+        &[("DATABASE_URL", &url)],
+        || pg(String::new())[0].get(0),
+    );
+    pg(format!("DROP VIEW open_{table}; DROP TABLE {table}"));
+}
+
+/// `DATABASE_URL`, or `None` after saying the test is skipped.
+fn database_url(test: &str) -> Option<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: DATABASE_URL is not set (see README: source .ci/postgres.sh && start_postgres)"
+            );
+            None
+        }
+    }
 }
