@@ -76,28 +76,19 @@ fn two_runs_into_postgres_through_the_runner() {
         assert!(out.status.success(), "run {run}: {}", stderr(&out));
         assert!(!stderr(&out).contains(url.as_str()), "the URL was printed");
     }
-    let ids: Vec<String> = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(async {
-            let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            tokio::spawn(conn);
-            let rows = client
-                .query(
-                    &format!("SELECT source_id FROM open_{table} ORDER BY source_id"),
-                    &[],
-                )
-                .await
-                .unwrap();
-            client
-                .batch_execute(&format!("DROP VIEW open_{table}; DROP TABLE {table}"))
-                .await
-                .unwrap();
-            rows.iter().map(|r| r.get(0)).collect()
-        });
+    let ids: Vec<String> = pg(
+        &url,
+        "",
+        &format!("SELECT source_id FROM open_{table} ORDER BY source_id"),
+    )
+    .iter()
+    .map(|r| r.get(0))
+    .collect();
+    pg(
+        &url,
+        &format!("DROP VIEW open_{table}; DROP TABLE {table}"),
+        "SELECT 1",
+    );
     assert_eq!(ids, demo_ids());
 }
 
@@ -221,32 +212,37 @@ fn a_killed_run_leaves_the_postgres_mirror_as_the_last_run_left_it() {
         return;
     };
     let table = format!("cli_killed_{}", std::process::id());
-    let pg = |sql: String| -> Vec<tokio_postgres::Row> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                    .await
-                    .unwrap();
-                tokio::spawn(conn);
-                client.simple_query(&sql).await.unwrap();
-                client
-                    .query(&format!("SELECT count(*) FROM {table}"), &[])
-                    .await
-                    .unwrap_or_default()
-            })
-    };
-    pg(format!(
-        "DROP VIEW IF EXISTS open_{table}; DROP TABLE IF EXISTS {table}"
-    ));
+    pg(
+        &url,
+        &format!("DROP VIEW IF EXISTS open_{table}; DROP TABLE IF EXISTS {table}"),
+        "SELECT 1",
+    );
     check_killed_run(
         &format!("{{ type: postgres, url: \"${{DATABASE_URL}}\", table: {table} }}"),
         &[("DATABASE_URL", &url)],
-        || pg(String::new())[0].get(0),
+        || pg(&url, "", &format!("SELECT count(*) FROM {table}"))[0].get(0),
     );
-    pg(format!("DROP VIEW open_{table}; DROP TABLE {table}"));
+    pg(
+        &url,
+        &format!("DROP VIEW open_{table}; DROP TABLE {table}"),
+        "SELECT 1",
+    );
+}
+
+/// Runs `statements` (may be empty), then `query`, on the server at `url`.
+fn pg(url: &str, statements: &str, query: &str) -> Vec<tokio_postgres::Row> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(conn);
+            client.batch_execute(statements).await.unwrap();
+            client.query(query, &[]).await.unwrap()
+        })
 }
 
 /// `DATABASE_URL`, or `None` after saying the test is skipped.
