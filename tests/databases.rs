@@ -259,3 +259,32 @@ fn database_url(test: &str) -> Option<String> {
         }
     }
 }
+
+#[test]
+fn a_dataset_path_is_relative_to_the_spec_folder() {
+    // Regression: with a relative spec path, each part was resolved against
+    // the spec's folder twice (`specs/specs/../data`).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("specs")).unwrap();
+    let offers = repo().join("config/demo/offres.jsonl");
+    std::fs::write(
+        dir.path().join("specs/job.yaml"),
+        format!(
+            "sources:\n  - {{ type: replay, connector: france_travail, path: {} }}\nsinks:\n  - {{ type: parquet, path: ../data/offres, dataset: true }}\n",
+            offers.display()
+        ),
+    )
+    .unwrap();
+    for run in 1..=2 {
+        let out = jobharvest(dir.path(), &["run", "specs/job.yaml"], &[]);
+        assert!(out.status.success(), "run {run}: {}", stderr(&out));
+    }
+    let partitions: Vec<_> = std::fs::read_dir(dir.path().join("data/offres"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(partitions.len(), 1, "{partitions:?}");
+    let parts = std::fs::read_dir(&partitions[0]).unwrap().count();
+    assert_eq!(parts, 2, "one part per run");
+    assert!(!dir.path().join("specs/data").exists(), "resolved twice");
+}

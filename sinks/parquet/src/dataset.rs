@@ -33,7 +33,10 @@ impl DatasetSink {
     /// An I/O error when `path` is a file, or when the partition cannot be
     /// created.
     pub fn create(config: &ParquetConfig, cx: &SinkContext) -> Result<Self> {
-        let dir = cx.resolve(&config.path);
+        // Absolute, so that opening the part does not resolve it again
+        // against a relative spec folder.
+        let dir = std::path::absolute(cx.resolve(&config.path))
+            .map_err(|e| Error::io("resolve", &config.path, e))?;
         if dir.is_file() {
             return Err(Error::new(
                 ErrorKind::Io,
