@@ -475,3 +475,27 @@ fn the_config_never_prints_the_url() {
     }
     testkit::check_unknown_key_named(&registry(), "postgres");
 }
+
+#[test]
+fn a_missing_schema_is_created() {
+    let Some(url) = database_url("a_missing_schema_is_created") else {
+        return;
+    };
+    let schema = format!("jh_schema_{}", std::process::id());
+    sql(&url, &format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+    let records = Generator::new().records(0, 5);
+    let report = testkit::write_all(
+        &registry(),
+        config(&url, "offers", json!({"schema": schema})),
+        &records,
+        1,
+    );
+    assert_eq!(report.rows, 5);
+    let open = query(&url, &format!("SELECT count(*) FROM {schema}.open_offers"));
+    let still_open = records.iter().filter(|r| r.removed_at.is_none()).count();
+    assert!(still_open > 0 && still_open < 5);
+    assert_eq!(open[0].get::<_, i64>(0), still_open as i64);
+    let all = query(&url, &format!("SELECT count(*) FROM {schema}.offers"));
+    assert_eq!(all[0].get::<_, i64>(0), 5);
+    sql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}
