@@ -160,18 +160,31 @@ pub fn normalize_text(text: &str) -> String {
 /// word when `out` already holds some.
 fn normalize_into(out: &mut String, text: &str) {
     let mut space = true;
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            '.' | '\'' | '’' | '`' | '´' => {}
-            c if c.is_alphanumeric() => {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                push_folded(out, c);
+    // Runs for every record: ASCII (most of any label) skips Unicode
+    // lowercasing, which costs an iterator per character.
+    for c in text.chars() {
+        if c.is_ascii() {
+            normalize_char(out, &mut space, c.to_ascii_lowercase());
+        } else {
+            for c in c.to_lowercase() {
+                normalize_char(out, &mut space, c);
             }
-            _ => space = true,
         }
+    }
+}
+
+/// One lowercased character of [`normalize_into`].
+fn normalize_char(out: &mut String, space: &mut bool, c: char) {
+    match c {
+        '.' | '\'' | '’' | '`' | '´' => {}
+        c if c.is_alphanumeric() => {
+            if *space && !out.is_empty() {
+                out.push(' ');
+            }
+            *space = false;
+            push_folded(out, c);
+        }
+        _ => *space = true,
     }
 }
 
