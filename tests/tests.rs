@@ -13,3 +13,4 @@ mod harvest;
 mod multi_source;
 mod state;
 mod support;
+mod sync;

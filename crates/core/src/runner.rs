@@ -38,10 +38,13 @@ use tokio::task::JoinSet;
 
 use crate::checkpoint::{Checkpoint, CheckpointPaths};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mode::Mode;
 use crate::record::Batch;
 use crate::registry::{BuiltSource, PreparedSink};
 use crate::sink::{Sink, SinkContext, SinkReport};
 use crate::source::{Plan, Seen, SeenJobs, SourceContext, SourceStats};
+use crate::tracking::{ChangeSummary, ChangeTracker, RemovalCheck, SharedTracker};
+use chrono::TimeDelta;
 
 /// A job ready to run: built sources and prepared sinks.
 #[derive(Debug)]
@@ -66,6 +69,12 @@ pub struct RunOptions {
     pub checkpoint: Option<CheckpointOptions>,
     /// Which records count as the same job across sources.
     pub dedupe: Dedupe,
+    /// The job's state, for incremental and mirror runs (`None`: a
+    /// stateless full run).
+    pub tracker: Option<SharedTracker>,
+    /// How far before its cursor an incremental run asks each source to
+    /// start.
+    pub lookback: TimeDelta,
 }
 
 /// The job-level `dedupe:` option.
@@ -100,6 +109,8 @@ impl Default for RunOptions {
             queue_depth: 4,
             checkpoint: None,
             dedupe: Dedupe::Id,
+            tracker: None,
+            lookback: TimeDelta::days(1),
         }
     }
 }
@@ -120,6 +131,20 @@ impl RunOptions {
     /// Sets what counts as a duplicate.
     pub fn with_dedupe(mut self, dedupe: Dedupe) -> Self {
         self.dedupe = dedupe;
+        self
+    }
+
+    /// Tracks changes against the job's state: records are classified
+    /// before the sinks, removals are written in mirror mode, and the
+    /// tracker is committed only when every source and sink succeeded.
+    pub fn with_tracker(mut self, tracker: Option<Box<dyn ChangeTracker>>) -> Self {
+        self.tracker = tracker.map(SharedTracker::new);
+        self
+    }
+
+    /// Sets the incremental lookback.
+    pub fn with_lookback(mut self, lookback: TimeDelta) -> Self {
+        self.lookback = lookback;
         self
     }
 }
@@ -174,6 +199,11 @@ pub struct RunReport {
     /// Whether a checkpoint was kept for `--resume`, because a resumable
     /// source failed with a temporary error.
     pub checkpoint_kept: bool,
+    /// What the run changed in the job's state, once committed.
+    pub changes: Option<ChangeSummary>,
+    /// Why the job's state was left as it was although the outputs were
+    /// written (a failed source, a mirror cut short by `--limit`).
+    pub state_not_updated: Option<String>,
 }
 
 impl RunReport {
@@ -332,14 +362,29 @@ impl Runner {
         let mut sources = JoinSet::new();
         let mut summaries = Vec::new();
         let mut contexts = Vec::new();
+        let tracker = options.tracker.clone();
+        let mut removal_checks = Vec::new();
         for (built, st) in job.sources.iter().zip(&stats) {
+            let since = match &tracker {
+                Some(t) if t.mode() == Mode::Incremental => {
+                    let (name, lookback) = (built.name.clone(), options.lookback);
+                    t.with(move |t| t.since(&name, lookback)).await?
+                }
+                _ => None,
+            };
+            if let Some(since) = since {
+                tracing::info!(source = %built.name, %since, "Incremental: asking for what changed since the last run.");
+            }
+            removal_checks.push((built.name.clone(), built.source.removal_check()));
             let scx = SourceContext::new(
                 built.name.as_str(),
                 tx.clone(),
                 st.clone(),
                 seen.clone(),
                 options.limit,
-            );
+            )
+            .with_tracker(tracker.clone())
+            .with_since(since);
             let resumable = built.source.capabilities().resumable;
             contexts.push(
                 scx.with_checkpoint(checkpoint.clone().filter(|_| resumable))
@@ -491,6 +536,24 @@ impl Runner {
         let keep_checkpoint = source_errors
             .iter()
             .any(|(name, e)| e.is_temporary() && resumable_sources.contains(name));
+        let mut state_not_updated = match (&tracker, source_errors.is_empty()) {
+            (Some(_), false) => Some(
+                "a source failed, so the state keeps its cursors and marks no removal; the next run asks again".to_string(),
+            ),
+            (Some(t), true) if t.mode() == Mode::Mirror && options.limit.is_some() => Some(
+                "--limit cuts the harvest short, so a mirror cannot tell which offers are gone: no removal is marked and the state is left as it was".to_string(),
+            ),
+            _ => None,
+        };
+        if let Some(t) = tracker.as_ref().filter(|t| t.mode() == Mode::Mirror) {
+            if failure.is_none() && state_not_updated.is_none() {
+                if let Err(e) = write_removals(t, &removal_checks, &sink_txs, &summaries).await {
+                    failure = Some(e);
+                }
+            } else if let Some(why) = &state_not_updated {
+                tracing::warn!("{why}");
+            }
+        }
         if failure.is_none() {
             for (i, stx) in sink_txs.iter().enumerate() {
                 let (ready, written) = tokio::sync::oneshot::channel();
@@ -527,6 +590,31 @@ impl Runner {
                 }
             }
         }
+        let mut changes = None;
+        if let Some(t) = tracker.as_ref().and_then(SharedTracker::take) {
+            let reason = match (&failure, &state_not_updated) {
+                (Some(e), _) => Some(e.to_string()),
+                (None, Some(why)) => Some(why.clone()),
+                (None, None) => None,
+            };
+            match reason {
+                Some(reason) => tokio::task::spawn_blocking(move || t.abort(&reason))
+                    .await
+                    .unwrap_or_default(),
+                None => match tokio::task::spawn_blocking(move || t.commit()).await {
+                    Ok(Ok(summary)) => changes = Some(summary),
+                    Ok(Err(e)) => {
+                        failure = Some(e.with_context(
+                            "outputs",
+                            "written; the state was not updated, so the next run sees these offers again",
+                        ));
+                    }
+                    Err(e) => {
+                        state_not_updated = Some(format!("the state's thread failed: {e}"));
+                    }
+                },
+            }
+        }
         match failure {
             Some(e) => Err(match checkpoint.as_deref() {
                 Some(cp) if cp.is_empty() => {
@@ -558,10 +646,72 @@ impl Runner {
                     sinks,
                     elapsed: started.elapsed(),
                     checkpoint_kept,
+                    changes,
+                    state_not_updated,
                 })
             }
         }
     }
+}
+
+/// How many removed offers go to the sinks in one batch.
+const REMOVAL_BATCH: usize = 500;
+
+/// Mirror mode, after every source finished: confirms which offers the
+/// harvest did not return are gone (with the source's check when it has
+/// one) and sends them to the sinks as `change = removed`.
+async fn write_removals(
+    tracker: &SharedTracker,
+    checks: &[(String, Option<Arc<dyn RemovalCheck>>)],
+    sink_txs: &[mpsc::Sender<SinkMsg>],
+    summaries: &[SourceSummary],
+) -> Result<()> {
+    for ((name, check), summary) in checks.iter().zip(summaries) {
+        let source_name = name.clone();
+        let unseen = tracker.with(move |t| t.unseen(&source_name)).await?;
+        let mut gone = Vec::new();
+        let mut kept = 0_u64;
+        for (source, source_id) in unseen {
+            let is_gone = match check {
+                Some(check) => check.is_gone(&source_id).await.map_err(|e| {
+                    e.prefixed(format!(
+                        "source `{name}`: checking that offer `{source_id}` is gone"
+                    ))
+                })?,
+                None => true,
+            };
+            if is_gone {
+                gone.push((source, source_id));
+            } else {
+                kept += 1;
+            }
+        }
+        if kept > 0 {
+            tracing::info!(source = %name, offers = kept, "Offers no longer returned are still published: not marked removed.");
+        }
+        for chunk in gone.chunks(REMOVAL_BATCH) {
+            let keys = chunk.to_vec();
+            let batch = tracker
+                .with(move |t| {
+                    let at = chrono::Utc::now();
+                    keys.iter()
+                        .map(|(s, id)| t.mark_removed(s, id, at))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .await?;
+            summary
+                .stats
+                .removed
+                .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let batch: Batch = Arc::new(batch);
+            for (i, stx) in sink_txs.iter().enumerate() {
+                if stx.send(SinkMsg::Batch(batch.clone())).await.is_err() {
+                    return Err(sink_error_placeholder(i));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 const PLACEHOLDER: &str = "a sink stopped";

@@ -1,0 +1,207 @@
+//! Daily sync through the binary: `--mode incremental | mirror` against a
+//! job state, as a user running it from cron would.
+//!
+//! The replay source here stands for a board that cannot narrow its
+//! queries: it returns everything each time and the state keeps only what
+//! changed. The France Travail checks (asked only for what changed,
+//! removals confirmed with the board) are further down.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::support::{jobharvest, read_csv, sample_offers, stderr};
+
+const SPEC: &str = "sources:\n  - { type: replay, name: ft-78, connector: france_travail, path: offres.jsonl }\nsinks:\n  - { type: csv, path: out/offres.csv }\n";
+
+/// Writes the archive the replay source reads: the recorded offers whose ids
+/// are in `ids`, with `title` overriding the `intitule` of some.
+fn write_offers(dir: &Path, ids: &[&str], titles: &[(&str, &str)]) {
+    let base = sample_offers();
+    let lines: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let mut o = base[i % base.len()].clone();
+            o["id"] = Value::String((*id).to_string());
+            if let Some((_, t)) = titles.iter().find(|(tid, _)| tid == id) {
+                o["intitule"] = Value::String((*t).to_string());
+            }
+            serde_json::to_string(&o).unwrap()
+        })
+        .collect();
+    std::fs::write(dir.join("offres.jsonl"), lines.join("\n") + "\n").unwrap();
+}
+
+/// Runs the job and returns the CSV rows by id, with the run's stderr.
+fn run(dir: &Path, mode: &str) -> (HashMap<String, HashMap<String, String>>, String) {
+    let out = jobharvest(dir, &["run", "job.yaml", "--mode", mode], &[]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{mode}: {err}");
+    let rows = read_csv(&dir.join("out/offres.csv"), b',')
+        .into_iter()
+        .map(|r| (r["source_id"].clone(), r))
+        .collect();
+    (rows, err)
+}
+
+fn changes(rows: &HashMap<String, HashMap<String, String>>) -> Vec<(String, String)> {
+    let mut v: Vec<_> = rows
+        .iter()
+        .map(|(id, r)| (id.clone(), r["change"].clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn incremental_writes_only_changes_and_mirror_marks_removals() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["A1", "A2", "A3", "A4"], &[]);
+
+    // Run 1: everything is new.
+    let (rows, _) = run(dir.path(), "incremental");
+    assert_eq!(
+        changes(&rows),
+        pairs(&[("A1", "new"), ("A2", "new"), ("A3", "new"), ("A4", "new")])
+    );
+    assert!(!rows["A1"]["first_seen_at"].is_empty());
+    assert!(dir.path().join("job.state.sqlite").exists());
+
+    // Between runs: A5 added, A2 updated, A4 removed.
+    write_offers(
+        dir.path(),
+        &["A1", "A2", "A3", "A5"],
+        &[("A2", "Soudeur confirmé (H/F)")],
+    );
+    let (rows, err) = run(dir.path(), "incremental");
+    assert_eq!(
+        changes(&rows),
+        pairs(&[("A2", "updated"), ("A5", "new")]),
+        "only what changed is written: {err}"
+    );
+    assert_eq!(rows["A2"]["title"], "Soudeur confirmé (H/F)");
+    assert!(err.contains("2 unchanged not written"), "{err}");
+    assert!(
+        err.contains("state ft-78: 1 new, 1 updated, 2 unchanged, 0 removed"),
+        "{err}"
+    );
+
+    // Run 3, a mirror: the open offers, plus A4 marked removed.
+    let (rows, err) = run(dir.path(), "mirror");
+    assert_eq!(
+        changes(&rows),
+        pairs(&[
+            ("A1", ""),
+            ("A2", ""),
+            ("A3", ""),
+            ("A4", "removed"),
+            ("A5", "")
+        ]),
+        "{err}"
+    );
+    assert!(!rows["A4"]["removed_at"].is_empty());
+    assert!(rows["A1"]["removed_at"].is_empty());
+    assert!(err.contains("1 removed"), "{err}");
+
+    // Nothing changed since: success, said in words.
+    let (rows, err) = run(dir.path(), "incremental");
+    assert!(rows.is_empty(), "nothing to write: {rows:?}");
+    assert!(err.contains("nothing new since the last run"), "{err}");
+
+    // `jobharvest state` shows the removal.
+    let out = jobharvest(dir.path(), &["state", "job.yaml"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(text.contains("ft-78"), "{text}");
+}
+
+#[test]
+fn a_plain_full_run_keeps_no_state() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["A1"], &[]);
+    let (rows, _) = run(dir.path(), "full");
+    assert_eq!(rows["A1"]["change"], "");
+    assert!(!dir.path().join("job.state.sqlite").exists());
+}
+
+#[test]
+fn a_second_run_is_refused_naming_the_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["A1"], &[]);
+    let state = jobharvest_state::State::open(&dir.path().join("job.state.sqlite")).unwrap();
+    let lock = state.lock("the nightly job").unwrap();
+    let out = jobharvest(
+        dir.path(),
+        &["run", "job.yaml", "--mode", "incremental"],
+        &[],
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another run of this job is in progress"),
+        "{err}"
+    );
+    assert!(err.contains("the nightly job"), "{err}");
+    assert!(err.contains(&std::process::id().to_string()), "{err}");
+    assert!(!dir.path().join("out/offres.csv").exists());
+    drop(lock);
+    let (rows, _) = run(dir.path(), "incremental");
+    assert_eq!(rows["A1"]["change"], "new", "runs once the lock is free");
+}
+
+#[test]
+fn a_mirror_with_a_limit_marks_no_removal_and_keeps_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["A1", "A2"], &[]);
+    run(dir.path(), "mirror");
+    write_offers(dir.path(), &["A1"], &[]);
+    let out = jobharvest(
+        dir.path(),
+        &["run", "job.yaml", "--mode", "mirror", "--limit", "1"],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("--limit cuts the harvest short"), "{err}");
+    let (rows, _) = run(dir.path(), "mirror");
+    assert_eq!(
+        rows["A2"]["change"], "removed",
+        "the limited run did not commit"
+    );
+}
+
+#[test]
+fn a_bad_mode_or_lookback_is_a_config_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["A1"], &[]);
+    let out = jobharvest(dir.path(), &["run", "job.yaml", "--mode", "daily"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("incremental"), "{}", stderr(&out));
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!("{SPEC}mode: incremental\nlookback: 1 week\n"),
+    )
+    .unwrap();
+    let out = jobharvest(dir.path(), &["run", "job.yaml"], &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lookback `1 week`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("job.state.sqlite").exists());
+}
