@@ -11,7 +11,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{jobharvest, read_csv, sample_offers, stderr};
+use jobharvest_standin::{Standin, StandinConfig};
+
+use crate::support::{jobharvest, jobharvest_async, read_csv, sample_offers, stderr};
 
 const SPEC: &str = "sources:\n  - { type: replay, name: ft-78, connector: france_travail, path: offres.jsonl }\nsinks:\n  - { type: csv, path: out/offres.csv }\n";
 
@@ -34,16 +36,49 @@ fn write_offers(dir: &Path, ids: &[&str], titles: &[(&str, &str)]) {
     std::fs::write(dir.join("offres.jsonl"), lines.join("\n") + "\n").unwrap();
 }
 
+type Rows = HashMap<String, HashMap<String, String>>;
+
 /// Runs the job and returns the CSV rows by id, with the run's stderr.
-fn run(dir: &Path, mode: &str) -> (HashMap<String, HashMap<String, String>>, String) {
+fn run(dir: &Path, mode: &str) -> (Rows, String) {
     let out = jobharvest(dir, &["run", "job.yaml", "--mode", mode], &[]);
     let err = stderr(&out);
     assert!(out.status.success(), "{mode}: {err}");
-    let rows = read_csv(&dir.join("out/offres.csv"), b',')
+    (rows(dir), err)
+}
+
+/// The CSV output's rows by id.
+fn rows(dir: &Path) -> Rows {
+    read_csv(&dir.join("out/offres.csv"), b',')
         .into_iter()
         .map(|r| (r["source_id"].clone(), r))
-        .collect();
-    (rows, err)
+        .collect()
+}
+
+/// [`run`] off the async runtime (the stand-in runs on it).
+async fn run_async(dir: &Path, mode: &str) -> (Rows, String) {
+    let out = jobharvest_async(
+        dir.to_path_buf(),
+        vec![
+            "run".into(),
+            "job.yaml".into(),
+            "--mode".into(),
+            mode.into(),
+        ],
+        Vec::new(),
+    )
+    .await;
+    let err = stderr(&out);
+    assert!(out.status.success(), "{mode}: {err}");
+    (rows(dir), err)
+}
+
+/// A job reading the France Travail stand-in into a CSV file.
+fn ft_spec(ft: &Standin) -> String {
+    format!(
+        "sources:\n  - type: france_travail\n    name: ft\n    api_url: {}\n    token_url: {}\n    client_id: test-app\n    client_secret: test-secret\n    rate_limit_per_sec: 100\nsinks:\n  - {{ type: csv, path: out/offres.csv }}\n",
+        ft.api_url(),
+        ft.token_url()
+    )
 }
 
 fn changes(rows: &HashMap<String, HashMap<String, String>>) -> Vec<(String, String)> {
@@ -204,4 +239,89 @@ fn a_bad_mode_or_lookback_is_a_config_error() {
         stderr(&out)
     );
     assert!(!dir.path().join("job.state.sqlite").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
+    let ft = Standin::start(StandinConfig {
+        offers: 20,
+        rate_limit_per_sec: Some(100),
+        ..StandinConfig::default()
+    })
+    .await;
+    let recent = ft.add_offers(1).remove(0);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft)).unwrap();
+
+    // Run 1: no cursor yet, so everything, all new.
+    let (rows, err) = run_async(dir.path(), "incremental").await;
+    assert_eq!(rows.len(), 21, "{err}");
+    assert!(rows.values().all(|r| r["change"] == "new"), "{err}");
+    let first_run = ft.log().len();
+    assert!(
+        ft.log()
+            .iter()
+            .all(|r| r.param("minCreationDate").is_none()),
+        "the first run asks for everything"
+    );
+    let state =
+        jobharvest_state::State::open_existing(&dir.path().join("job.state.sqlite")).unwrap();
+    let since = state
+        .cursor("ft")
+        .unwrap()
+        .and_then(|c| c.since(jobharvest_state::DEFAULT_LOOKBACK))
+        .expect("run 1 left a cursor");
+    drop(state);
+
+    // Between runs: one offer added, one updated, one withdrawn.
+    let ids = ft.offer_ids();
+    let added = ft.add_offers(1).remove(0);
+    assert!(ft.update_offer(&recent, "Soudeur confirmé (H/F)"));
+    let gone = ids[3].clone();
+    assert!(ft.remove_offer(&gone));
+
+    // Run 2 asks only for offers created since the cursor minus a day, and
+    // writes only the two that changed.
+    let (rows, err) = run_async(dir.path(), "incremental").await;
+    let searches: Vec<_> = ft.log()[first_run..]
+        .iter()
+        .filter(|r| r.path.ends_with("/search"))
+        .cloned()
+        .collect();
+    assert!(!searches.is_empty());
+    let expected_min = since.format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    for r in &searches {
+        assert_eq!(
+            r.param("minCreationDate"),
+            Some(expected_min.as_str()),
+            "{r:?}"
+        );
+        assert!(r.param("maxCreationDate").is_some(), "{r:?}");
+    }
+    let mut got = changes(&rows);
+    got.sort();
+    let mut want = pairs(&[(recent.as_str(), "updated"), (added.as_str(), "new")]);
+    want.sort();
+    assert_eq!(got, want, "{err}");
+    assert_eq!(rows[&recent]["title"], "Soudeur confirmé (H/F)");
+
+    // Run 3, a mirror: every open offer, and the withdrawn one marked after
+    // the board confirmed it gone.
+    let second_run = ft.log().len();
+    let (rows, err) = run_async(dir.path(), "mirror").await;
+    let open: Vec<String> = ft.offer_ids();
+    assert_eq!(rows.len(), open.len() + 1, "{err}");
+    assert!(open.iter().all(|id| rows[id]["change"].is_empty()), "{err}");
+    assert_eq!(rows[&gone]["change"], "removed");
+    assert!(!rows[&gone]["removed_at"].is_empty());
+    let checked: Vec<_> = ft.log()[second_run..]
+        .iter()
+        .filter(|r| !r.path.ends_with("/search") && r.path.contains("/v2/offres/"))
+        .map(|r| (r.path.rsplit('/').next().unwrap().to_string(), r.status))
+        .collect();
+    assert_eq!(
+        checked,
+        [(gone.clone(), 204)],
+        "only the unseen offer is checked"
+    );
 }
