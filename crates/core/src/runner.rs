@@ -1068,6 +1068,228 @@ mod tests {
         ));
     }
 
+    /// What a [`FakeTracker`] was asked, for the tests to read.
+    #[derive(Debug, Default)]
+    struct TrackerLog {
+        classified: Vec<String>,
+        marked: Vec<String>,
+        ended: Option<std::result::Result<(), String>>,
+    }
+
+    /// A tracker in memory: ids starting with `u` are unchanged, `unseen`
+    /// answers `unseen`, `since` answers `since`.
+    #[derive(Debug)]
+    struct FakeTracker {
+        mode: crate::Mode,
+        unseen: Vec<&'static str>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        log: Arc<Mutex<TrackerLog>>,
+    }
+
+    impl ChangeTracker for FakeTracker {
+        fn mode(&self) -> crate::Mode {
+            self.mode
+        }
+        fn since(
+            &self,
+            _: &str,
+            lookback: TimeDelta,
+        ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+            Ok(self.since.map(|s| s - lookback))
+        }
+        fn classify(&mut self, _: &str, records: &mut Vec<JobRecord>) -> Result<u64> {
+            let before = records.len();
+            for r in records.iter_mut() {
+                self.log
+                    .lock()
+                    .unwrap()
+                    .classified
+                    .push(r.source_id.clone());
+                r.change = (!r.source_id.starts_with('u')).then(|| "new".into());
+            }
+            if self.mode == crate::Mode::Incremental {
+                records.retain(|r| r.change.is_some());
+            }
+            Ok((before - records.len()) as u64)
+        }
+        fn unseen(&mut self, _: &str) -> Result<Vec<(String, String)>> {
+            Ok(self
+                .unseen
+                .iter()
+                .map(|id| ("t".to_string(), id.to_string()))
+                .collect())
+        }
+        fn mark_removed(
+            &mut self,
+            source: &str,
+            id: &str,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<JobRecord> {
+            self.log.lock().unwrap().marked.push(id.to_string());
+            let mut r = JobRecord::new(source, id);
+            r.change = Some("removed".into());
+            r.removed_at = Some(at);
+            Ok(r)
+        }
+        fn commit(self: Box<Self>) -> Result<ChangeSummary> {
+            self.log.lock().unwrap().ended = Some(Ok(()));
+            Ok(ChangeSummary::default())
+        }
+        fn abort(self: Box<Self>, reason: &str) {
+            self.log.lock().unwrap().ended = Some(Err(reason.to_string()));
+        }
+    }
+
+    fn fake(
+        mode: crate::Mode,
+        unseen: Vec<&'static str>,
+    ) -> (Box<dyn ChangeTracker>, Arc<Mutex<TrackerLog>>) {
+        let log = Arc::new(Mutex::new(TrackerLog::default()));
+        let tracker = FakeTracker {
+            mode,
+            unseen,
+            since: None,
+            log: log.clone(),
+        };
+        (Box::new(tracker), log)
+    }
+
+    /// Says offers starting with `k` are still published.
+    #[derive(Debug)]
+    struct KeepK;
+
+    #[async_trait]
+    impl RemovalCheck for KeepK {
+        async fn is_gone(&self, id: &str) -> Result<bool> {
+            Ok(!id.starts_with('k'))
+        }
+    }
+
+    #[derive(Debug)]
+    struct Checked(Fixed);
+
+    #[async_trait]
+    impl Source for Checked {
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::local()
+        }
+        async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+            Box::new(self.0).run(cx).await
+        }
+        fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+            Some(Arc::new(KeepK))
+        }
+    }
+
+    #[tokio::test]
+    async fn incremental_drops_unchanged_records_and_commits_after_the_sinks() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Incremental, vec![]);
+        let report = Runner::new(
+            job(vec!["a", "u1", "b", "u2"], false, None, &log),
+            RunOptions::default().with_tracker(Some(tracker)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap();
+        assert_eq!(*log.0.lock().unwrap(), ["a", "b"]);
+        assert_eq!(SourceStats::get(&report.sources[0].stats.unchanged), 2);
+        assert_eq!(tlog.lock().unwrap().classified, ["a", "u1", "b", "u2"]);
+        assert_eq!(tlog.lock().unwrap().ended, Some(Ok(())));
+        assert!(report.changes.is_some() && report.state_not_updated.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_sink_or_source_failure_aborts_the_state() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Incremental, vec![]);
+        Runner::new(
+            job(vec!["a", "b"], false, Some("b"), &log),
+            RunOptions::default().with_tracker(Some(tracker)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap_err();
+        let ended = tlog.lock().unwrap().ended.clone();
+        assert!(
+            matches!(&ended, Some(Err(r)) if r.contains("disk full")),
+            "{ended:?}"
+        );
+
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone"]);
+        let mut j = multi(
+            vec![("good", vec!["a"], false), ("bad", vec!["x"], true)],
+            &log,
+        );
+        let report = Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        let why = report.state_not_updated.clone().unwrap();
+        assert!(why.contains("a source failed"), "{why}");
+        let t = tlog.lock().unwrap();
+        assert!(t.marked.is_empty(), "no removal after a failed source");
+        assert!(matches!(&t.ended, Some(Err(r)) if r.contains("a source failed")));
+        assert!(report.changes.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_mirror_writes_only_the_removals_the_board_confirms() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone", "kept"]);
+        let mut j = job(vec![], false, None, &log);
+        j.sources[0].source = Box::new(Checked(Fixed {
+            ids: vec!["a", "u1"],
+            fail_after: false,
+        }));
+        let report = Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        assert_eq!(*log.0.lock().unwrap(), ["a", "u1", "gone"]);
+        assert_eq!(tlog.lock().unwrap().marked, ["gone"]);
+        assert_eq!(SourceStats::get(&report.sources[0].stats.removed), 1);
+        assert_eq!(tlog.lock().unwrap().ended, Some(Ok(())));
+    }
+
+    #[tokio::test]
+    async fn an_incremental_source_gets_its_cursor_minus_the_lookback() {
+        #[derive(Debug)]
+        struct Since(Arc<Mutex<Option<chrono::DateTime<chrono::Utc>>>>);
+        #[async_trait]
+        impl Source for Since {
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::local()
+            }
+            async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+                *self.0.lock().unwrap() = cx.since();
+                Ok(())
+            }
+        }
+        let cursor: chrono::DateTime<chrono::Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+        let got = Arc::new(Mutex::new(None));
+        let log = Log::default();
+        let mut j = job(vec![], false, None, &log);
+        j.sources[0].source = Box::new(Since(got.clone()));
+        let tlog = Arc::new(Mutex::new(TrackerLog::default()));
+        let tracker = FakeTracker {
+            mode: crate::Mode::Incremental,
+            unseen: vec![],
+            since: Some(cursor),
+            log: tlog,
+        };
+        Runner::new(
+            j,
+            RunOptions::default()
+                .with_tracker(Some(Box::new(tracker)))
+                .with_lookback(TimeDelta::hours(6)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap();
+        assert_eq!(*got.lock().unwrap(), Some(cursor - TimeDelta::hours(6)));
+    }
+
     #[tokio::test]
     async fn source_failure_finishes_no_sink() {
         let log = Log::default();
