@@ -1217,7 +1217,7 @@ mod tests {
         );
 
         let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone"]);
-        let mut j = multi(
+        let j = multi(
             vec![("good", vec!["a"], false), ("bad", vec!["x"], true)],
             &log,
         );
