@@ -19,6 +19,10 @@ fn every_example_spec_validates() {
                 ("FT_CLIENT_SECRET", "secret"),
                 ("ADZUNA_APP_ID", "id"),
                 ("ADZUNA_APP_KEY", "key"),
+                (
+                    "DATABASE_URL",
+                    "postgresql://jobharvest:secret@127.0.0.1:5432/jobharvest",
+                ),
             ],
         );
         assert!(out.status.success(), "{}: {}", path.display(), stderr(&out));
@@ -41,6 +45,8 @@ fn connectors_lists_every_type() {
         "parquet",
         "adzuna",
         "arbeitnow",
+        "sqlite",
+        "postgres",
     ] {
         assert!(text.contains(t), "missing {t} in:\n{text}");
     }

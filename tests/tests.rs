@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod boards;
 mod configs;
+mod databases;
 mod demo;
 mod france_travail;
 mod harvest;

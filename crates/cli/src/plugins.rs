@@ -12,5 +12,7 @@ pub fn registry() -> Registry {
     jobharvest_sink_csv::register(&mut registry);
     jobharvest_sink_xlsx::register(&mut registry);
     jobharvest_sink_parquet::register(&mut registry);
+    jobharvest_sink_sqlite::register(&mut registry);
+    jobharvest_sink_postgres::register(&mut registry);
     registry
 }

@@ -19,6 +19,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod mode;
 pub mod quota;
+pub mod merge;
 pub mod record;
 pub mod registry;
 pub mod replay;

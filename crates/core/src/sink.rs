@@ -299,6 +299,18 @@ impl Seek for AtomicFile {
     }
 }
 
+/// What a file sink does with an output that already exists (the spec's
+/// `write` key).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteMode {
+    /// Replace it (the default).
+    #[default]
+    Overwrite,
+    /// Add the run's rows after the ones already there.
+    Append,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

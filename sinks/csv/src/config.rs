@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use jobharvest_core::sink::WriteMode;
 use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
 use serde::Deserialize;
 
@@ -38,6 +39,10 @@ pub struct CsvConfig {
     /// What joins the elements of list columns inside one field.
     #[serde(default = "default_list_separator")]
     pub list_separator: String,
+    /// `overwrite` (default) replaces the file; `append` adds the run's rows
+    /// after those of an existing file whose header matches the columns.
+    #[serde(default)]
+    pub write: WriteMode,
 }
 
 /// Off: the raw payload is kilobytes of JSON per offer, more than Excel

@@ -4,9 +4,12 @@
 //! quoting, lines end with CRLF) and is UTF-8, optionally with a BOM so
 //! that Excel detects the encoding. Rows stream to a temporary file beside
 //! the destination, renamed into place by `finish`: a failed run leaves no
-//! half-written CSV. See the crate's README for the options and the
-//! mapping of each column type to text.
+//! half-written CSV. With `write: append`, the rows go after those of an
+//! existing file with the same header, through a copy renamed into place
+//! the same way. See the crate's README for the options and the mapping of
+//! each column type to text.
 
+mod append;
 mod config;
 mod writer;
 

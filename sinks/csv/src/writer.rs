@@ -51,8 +51,9 @@ impl CsvSink {
         let delimiter = config.delimiter_byte()?;
         let columns = config.column_indices()?;
         let path = cx.resolve(&config.path);
-        let mut file = AtomicFile::create(&path)?;
-        if config.bom {
+        // Appending continues a file that already has its BOM and header.
+        let (mut file, fresh) = crate::append::open(config.write, &path, &columns, delimiter)?;
+        if fresh && config.bom {
             file.write_all(BOM).map_err(|e| write_error(&path, e))?;
         }
         let writer = csv::WriterBuilder::new()
@@ -68,10 +69,12 @@ impl CsvSink {
             rows: 0,
             field: String::new(),
         };
-        let header: Vec<&str> = sink.columns.iter().map(|&c| COLUMNS[c].name).collect();
-        sink.writer
-            .write_record(&header)
-            .map_err(|e| csv_error(&sink.path, e))?;
+        if fresh {
+            let header: Vec<&str> = sink.columns.iter().map(|&c| COLUMNS[c].name).collect();
+            sink.writer
+                .write_record(&header)
+                .map_err(|e| csv_error(&sink.path, e))?;
+        }
         Ok(sink)
     }
 

@@ -188,3 +188,161 @@ fn the_extension_selects_the_sink() {
         .unwrap();
     assert_eq!(prepared.target, "a/b.csv");
 }
+
+fn append(
+    path: &Path,
+    extra: Value,
+    records: &[jobharvest_core::JobRecord],
+) -> jobharvest_core::SinkReport {
+    let mut config = json!({"write": "append"});
+    if let (Value::Object(map), Value::Object(extra)) = (&mut config, extra) {
+        map.extend(extra);
+    }
+    testkit::write_all(&registry(), sink_config("csv", path, config), records, 2)
+}
+
+fn append_err(path: &Path, extra: Value) -> String {
+    let mut config = json!({"write": "append"});
+    if let (Value::Object(map), Value::Object(extra)) = (&mut config, extra) {
+        map.extend(extra);
+    }
+    let prepared = registry()
+        .prepare_sink(sink_config("csv", path, config), "sinks[0]")
+        .unwrap();
+    match prepared.open(&jobharvest_core::SinkContext::new(".")) {
+        Ok(_) => panic!("appending to {} was accepted", path.display()),
+        Err(e) => {
+            assert_eq!(e.kind(), jobharvest_core::ErrorKind::Sink, "{e}");
+            e.to_string()
+        }
+    }
+}
+
+#[test]
+fn append_adds_rows_after_the_existing_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offres.csv");
+    let records = Generator::new().records(0, 25);
+    let extra = json!({"bom": true, "delimiter": ";"});
+    // Nothing there yet: the first run writes the BOM and the header.
+    assert_eq!(append(&path, extra.clone(), &records[..10]).rows, 10);
+    assert_eq!(append(&path, extra.clone(), &records[10..]).rows, 15);
+    let (bom, header, rows) = read(&path, b';');
+    assert!(bom);
+    let columns = select_columns(None, false).unwrap();
+    let names: Vec<&str> = columns.iter().map(|&c| COLUMNS[c].name).collect();
+    assert_eq!(header, names);
+    assert_eq!(rows.len(), 25);
+    for (row, record) in rows.iter().zip(&records) {
+        let want: Vec<String> = expected_row(record, &columns)
+            .iter()
+            .map(|e| e.to_text(" | "))
+            .collect();
+        assert_eq!(row, &want);
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(
+        bytes.windows(3).filter(|w| *w == b"\xEF\xBB\xBF").count(),
+        1,
+        "one BOM"
+    );
+    assert_eq!(
+        testkit::files_in(dir.path()),
+        vec![path],
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn append_onto_a_different_header_is_refused_naming_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offres.csv");
+    let original = b"source,title,my_notes\r\nft,Data analyst,call back\r\n";
+    std::fs::write(&path, original).unwrap();
+    let msg = append_err(&path, json!({"columns": ["source", "title", "url"]}));
+    assert!(msg.contains("cannot append to"), "{msg}");
+    assert!(msg.contains("it lacks `url`"), "{msg}");
+    assert!(
+        msg.contains("it has `my_notes` that this sink does not write"),
+        "{msg}"
+    );
+    assert!(msg.contains("set `columns` to the file's header"), "{msg}");
+
+    assert_eq!(std::fs::read(&path).unwrap(), original, "left as it was");
+
+    std::fs::write(&path, b"title,source\r\nA,ft\r\n").unwrap();
+    let msg = append_err(&path, json!({"columns": ["source", "title"]}));
+    assert!(
+        msg.contains(
+            "same columns in another order (column 1 is `title`, this sink writes `source` there)"
+        ),
+        "{msg}"
+    );
+
+    std::fs::write(&path, b"source;title\r\nft;A\r\n").unwrap();
+    let msg = append_err(&path, json!({"columns": ["source", "title"]}));
+    assert!(
+        msg.contains("check that `delimiter` is the file's"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"source;title\r\nft;A\r\n",
+        "left as it was"
+    );
+}
+
+#[test]
+fn a_failed_append_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offres.csv");
+    append(&path, json!({}), &Generator::new().records(0, 5));
+    let before = std::fs::read(&path).unwrap();
+    let prepared = registry()
+        .prepare_sink(
+            sink_config("csv", &path, json!({"write": "append"})),
+            "sinks[0]",
+        )
+        .unwrap();
+    let mut sink = prepared
+        .open(&jobharvest_core::SinkContext::new("."))
+        .unwrap();
+    sink.write(&Generator::new().records(5, 20)).unwrap();
+    drop(sink);
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert_eq!(
+        testkit::files_in(dir.path()),
+        vec![path],
+        "no temporary file left"
+    );
+}
+
+#[test]
+fn append_ends_a_last_row_that_lacks_its_line_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("offres.csv");
+    std::fs::write(&path, b"source,source_id\r\nft,A").unwrap();
+    let mut b = jobharvest_core::JobRecord::new("ft", "B");
+    b.title = Some("ignored".into());
+    append(&path, json!({"columns": ["source", "source_id"]}), &[b]);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        b"source,source_id\r\nft,A\r\nft,B\r\n"
+    );
+}
+
+#[test]
+fn write_accepts_only_overwrite_or_append() {
+    let err = registry()
+        .prepare_sink(
+            sink_config("csv", Path::new("o.csv"), json!({"write": "merge"})),
+            "sinks[0]",
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("sinks[0]") && msg.contains(".write"),
+        "{msg}"
+    );
+    assert!(msg.contains("overwrite") && msg.contains("append"), "{msg}");
+}

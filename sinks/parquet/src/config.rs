@@ -15,6 +15,9 @@ use crate::writer::ParquetSink;
 ///   - type: parquet
 ///     path: out/offres.parquet
 /// ```
+///
+/// With `dataset: true`, `path` is a directory that each run adds a file
+/// to, under `ingest_date=YYYY-MM-DD/` (see [`crate::DatasetSink`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -37,6 +40,11 @@ pub struct ParquetConfig {
     /// this many bytes; it bounds the memory the sink holds.
     #[serde(default = "default_max_row_group_bytes")]
     pub max_row_group_bytes: usize,
+    /// Whether `path` is a dataset directory that each run adds one file
+    /// to (`ingest_date=YYYY-MM-DD/part-....parquet`) instead of one file
+    /// replaced by each run.
+    #[serde(default)]
+    pub dataset: bool,
 }
 
 fn default_include_raw() -> bool {
@@ -118,6 +126,15 @@ impl SinkConfig for ParquetConfig {
     }
 
     fn open(self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+        if self.dataset {
+            return Ok(Box::new(crate::DatasetSink::create(&self, cx)?));
+        }
+        if cx.resolve(&self.path).is_dir() {
+            return Err(Error::config(format!(
+                "path: `{}` is a directory; add `dataset: true` to add one file per run to it, or give a file name such as `out/offres.parquet`",
+                self.path.display()
+            )));
+        }
         Ok(Box::new(ParquetSink::create(&self, cx)?))
     }
 }

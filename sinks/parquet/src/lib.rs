@@ -8,13 +8,17 @@
 //! microseconds UTC, lists of strings), so pyarrow, DuckDB and polars read
 //! the file as is. A row group is buffered in memory until it reaches
 //! `max_row_group_rows` rows or `max_row_group_bytes` bytes, which bounds
-//! memory. See the crate's README for the options.
+//! memory. With `dataset: true` the sink writes a Hive-partitioned dataset
+//! instead, one file per run (see [`DatasetSink`]). See the crate's README
+//! for the options.
 
 mod config;
+mod dataset;
 mod schema;
 mod writer;
 
 pub use config::ParquetConfig;
+pub use dataset::DatasetSink;
 pub use schema::arrow_schema;
 pub use writer::ParquetSink;
 

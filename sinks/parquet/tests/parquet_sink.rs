@@ -289,3 +289,101 @@ fn both_extensions_select_the_sink() {
     );
     assert_eq!(r.sink_type_for_path(Path::new("a.PQ")).unwrap(), "parquet");
 }
+
+/// The part files of a dataset directory, sorted, temporary files
+/// included (there must be none).
+fn parts(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut parts = Vec::new();
+    for partition in testkit::files_in(dir) {
+        let name = partition
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(name.starts_with("ingest_date="), "{name}");
+        parts.extend(testkit::files_in(&partition));
+    }
+    parts
+}
+
+#[test]
+fn a_dataset_gets_one_part_per_run_readable_as_one_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("offres");
+    let records = Generator::new().records(0, 50);
+    let extra = json!({"dataset": true, "max_row_group_rows": 16});
+    write(&root, extra.clone(), &records[..30], 3);
+    write(&root, extra.clone(), &records[30..], 2);
+    // A run with nothing to write adds no file.
+    let empty = write(&root, extra, &[], 1);
+    assert_eq!(empty.rows, 0);
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let files = parts(&root);
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy();
+        assert!(
+            name.starts_with("part-") && name.ends_with(".parquet"),
+            "{name}"
+        );
+        let partition = f.parent().unwrap().file_name().unwrap().to_string_lossy();
+        assert_eq!(partition, format!("ingest_date={today}"));
+    }
+    // One table: the same schema in every part, and every record once.
+    let columns = select_columns(None, true).unwrap();
+    let mut schemas = Vec::new();
+    let mut all = Vec::new();
+    for f in &files {
+        let (metadata, batches) = read(f);
+        schemas.push(
+            metadata
+                .file_metadata()
+                .schema_descr()
+                .root_schema()
+                .clone(),
+        );
+        all.extend(batches);
+    }
+    assert_eq!(schemas[0], schemas[1], "parts share one schema");
+    // Part names start with the run's instant: sorted by name, by run.
+    assert_values(&all, &records, &columns);
+}
+
+#[test]
+fn a_dropped_dataset_run_adds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("offres");
+    let prepared = registry()
+        .prepare_sink(
+            sink_config("parquet", &root, json!({"dataset": true})),
+            "sinks[0]",
+        )
+        .unwrap();
+    let mut sink = prepared
+        .open(&jobharvest_core::SinkContext::new("."))
+        .unwrap();
+    sink.write(&Generator::new().records(0, 10)).unwrap();
+    drop(sink);
+    assert_eq!(parts(&root), Vec::<std::path::PathBuf>::new());
+}
+
+#[test]
+fn a_directory_without_dataset_and_a_file_with_it_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = |path: &Path, extra: Value| {
+        let prepared = registry()
+            .prepare_sink(sink_config("parquet", path, extra), "sinks[0]")
+            .unwrap();
+        match prepared.open(&jobharvest_core::SinkContext::new(".")) {
+            Ok(_) => panic!("{} opened", path.display()),
+            Err(e) => e.to_string(),
+        }
+    };
+    let msg = open(dir.path(), json!({}));
+    assert!(msg.contains("add `dataset: true`"), "{msg}");
+    let file = dir.path().join("one.parquet");
+    std::fs::write(&file, b"PAR1").unwrap();
+    let msg = open(&file, json!({"dataset": true}));
+    assert!(msg.contains("is a file"), "{msg}");
+}

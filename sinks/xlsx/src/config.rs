@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use jobharvest_core::sink::WriteMode;
 use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
 use serde::Deserialize;
 
@@ -49,6 +50,11 @@ pub struct XlsxConfig {
     /// The zip (deflate) level, from 1 (fastest) to 9 (smallest file).
     #[serde(default = "default_compression_level")]
     pub compression_level: u8,
+    /// Only `overwrite` (the default): a workbook cannot be appended to in
+    /// place, and rewriting it whole on every run would cost more each day.
+    /// `append` is refused, pointing to the sinks that accumulate.
+    #[serde(default)]
+    pub write: WriteMode,
 }
 
 fn default_include_raw() -> bool {
@@ -96,6 +102,12 @@ impl SinkConfig for XlsxConfig {
             return Err(Error::config(
                 "path: empty; give the file to write, such as `out/offres.xlsx`",
             ));
+        }
+        if self.write == WriteMode::Append {
+            return Err(Error::config(
+                "write: `append` is not possible for an Excel workbook (it cannot be extended in place); to accumulate runs use `type: csv` with `write: append`, `type: parquet` with `dataset: true`, or `type: sqlite`, and keep xlsx for a full snapshot",
+            )
+            .with_context("key", "write"));
         }
         if self.list_separator.is_empty() {
             return Err(Error::config(

@@ -369,3 +369,28 @@ fn the_extension_selects_the_sink() {
         "xlsx"
     );
 }
+
+#[test]
+fn append_is_refused_pointing_to_the_sinks_that_accumulate() {
+    let err = registry()
+        .prepare_sink(
+            sink_config("xlsx", Path::new("o.xlsx"), json!({"write": "append"})),
+            "sinks[2]",
+        )
+        .unwrap_err();
+    let msg = err.to_string();
+    assert_eq!(err.kind(), jobharvest_core::ErrorKind::Config, "{msg}");
+    assert!(
+        msg.starts_with("sinks[2]: write: `append` is not possible"),
+        "{msg}"
+    );
+    for hint in ["`write: append`", "`dataset: true`", "`type: sqlite`"] {
+        assert!(msg.contains(hint), "{hint} missing: {msg}");
+    }
+    registry()
+        .prepare_sink(
+            sink_config("xlsx", Path::new("o.xlsx"), json!({"write": "overwrite"})),
+            "sinks[2]",
+        )
+        .expect("overwrite is the default and accepted");
+}
