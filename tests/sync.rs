@@ -72,13 +72,39 @@ async fn run_async(dir: &Path, mode: &str) -> (Rows, String) {
     (rows(dir), err)
 }
 
-/// A job reading the France Travail stand-in into a CSV file.
+/// A job reading the France Travail stand-in into a CSV file and the
+/// SQLite mirror `out/mirror.sqlite`.
 fn ft_spec(ft: &Standin) -> String {
     format!(
-        "sources:\n  - type: france_travail\n    name: ft\n    api_url: {}\n    token_url: {}\n    client_id: test-app\n    client_secret: test-secret\n    rate_limit_per_sec: 100\nsinks:\n  - {{ type: csv, path: out/offres.csv }}\n",
+        "sources:\n  - type: france_travail\n    name: ft\n    api_url: {}\n    token_url: {}\n    client_id: test-app\n    client_secret: test-secret\n    rate_limit_per_sec: 100\nsinks:\n  - {{ type: csv, path: out/offres.csv }}\n  - {{ type: sqlite, path: out/mirror.sqlite }}\n",
         ft.api_url(),
         ft.token_url()
     )
+}
+
+/// The SQLite mirror: `(source_id, change, removed_at is set)` of every
+/// row, by id.
+fn mirror(dir: &Path) -> Vec<(String, Option<String>, bool)> {
+    let conn = rusqlite::Connection::open(dir.join("out/mirror.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT source_id, change, removed_at IS NOT NULL FROM offers ORDER BY source_id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The ids of the mirror's `open_offers` view.
+fn open_in_mirror(dir: &Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(dir.join("out/mirror.sqlite")).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT source_id FROM open_offers ORDER BY source_id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
 }
 
 fn changes(rows: &HashMap<String, HashMap<String, String>>) -> Vec<(String, String)> {
@@ -324,4 +350,90 @@ async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
         [(gone.clone(), 204)],
         "only the unseen offer is checked"
     );
+
+    // The SQLite mirror holds exactly the open offers, plus the withdrawn
+    // one marked removed.
+    let mut open = ft.offer_ids();
+    open.sort();
+    assert_eq!(open_in_mirror(dir.path()), open);
+    let rows = mirror(dir.path());
+    assert_eq!(rows.len(), open.len() + 1);
+    let removed: Vec<_> = rows.iter().filter(|(_, _, r)| *r).collect();
+    assert_eq!(
+        removed,
+        [&(gone.clone(), Some("removed".to_string()), true)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_killed_midway_changes_nothing_and_the_rerun_loses_nothing() {
+    let ft = Standin::start(StandinConfig {
+        offers: 600,
+        slim: true,
+        latency: (
+            std::time::Duration::from_millis(250),
+            std::time::Duration::from_millis(350),
+        ),
+        rate_limit_per_sec: Some(100),
+        ..StandinConfig::default()
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft)).unwrap();
+    run_async(dir.path(), "mirror").await;
+    assert_eq!(open_in_mirror(dir.path()).len(), 600);
+
+    let gone = ft.offer_ids()[7].clone();
+    assert!(ft.remove_offer(&gone));
+    let added = ft.add_offers(1).remove(0);
+
+    // A mirror run killed (SIGKILL) while it harvests.
+    let before = ft.log().len();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_jobharvest"))
+        .current_dir(dir.path())
+        .args(["run", "-q", "job.yaml", "--mode", "mirror"])
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while !ft.log()[before..]
+        .iter()
+        .any(|r| r.path.ends_with("/search"))
+    {
+        assert!(waited.elapsed().as_secs() < 30, "the run never searched");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before the kill"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Nothing of it reached the state or the mirror.
+    let state =
+        jobharvest_state::State::open_existing(&dir.path().join("job.state.sqlite")).unwrap();
+    let counts = state.offer_counts().unwrap();
+    assert_eq!((counts[0].open, counts[0].removed), (600, 0));
+    assert_eq!(
+        state.cursor("ft").unwrap().unwrap().last_complete_run_id,
+        Some(1),
+        "the cursor did not move"
+    );
+    drop(state);
+    assert_eq!(open_in_mirror(dir.path()).len(), 600);
+    assert!(mirror(dir.path()).iter().all(|(_, _, removed)| !removed));
+
+    // The rerun (the killed run's lock is free) does all of it, once.
+    let (rows, err) = run_async(dir.path(), "mirror").await;
+    assert_eq!(rows[&added]["change"], "new", "{err}");
+    assert_eq!(rows[&gone]["change"], "removed", "{err}");
+    let mut open = ft.offer_ids();
+    open.sort();
+    assert_eq!(open_in_mirror(dir.path()), open);
+    assert_eq!(mirror(dir.path()).len(), open.len() + 1);
+    let state =
+        jobharvest_state::State::open_existing(&dir.path().join("job.state.sqlite")).unwrap();
+    let counts = state.offer_counts().unwrap();
+    assert_eq!((counts[0].open, counts[0].removed), (600, 1));
 }
