@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use jobharvest_standin::{Standin, StandinConfig};
 
+use crate::databases::{database_url, pg};
 use crate::support::{jobharvest, jobharvest_async, read_csv, sample_offers, stderr};
 
 const SPEC: &str = "sources:\n  - { type: replay, name: ft-78, connector: france_travail, path: offres.jsonl }\nsinks:\n  - { type: csv, path: out/offres.csv }\n";
@@ -72,11 +73,15 @@ async fn run_async(dir: &Path, mode: &str) -> (Rows, String) {
     (rows(dir), err)
 }
 
-/// A job reading the France Travail stand-in into a CSV file and the
-/// SQLite mirror `out/mirror.sqlite`.
-fn ft_spec(ft: &Standin) -> String {
+/// The sinks of the France Travail jobs: a CSV file and the SQLite mirror
+/// `out/mirror.sqlite`.
+const FT_SINKS: &str =
+    "  - { type: csv, path: out/offres.csv }\n  - { type: sqlite, path: out/mirror.sqlite }\n";
+
+/// A job reading the France Travail stand-in into `sinks` (YAML lines).
+fn ft_spec(ft: &Standin, sinks: &str) -> String {
     format!(
-        "sources:\n  - type: france_travail\n    name: ft\n    api_url: {}\n    token_url: {}\n    client_id: test-app\n    client_secret: test-secret\n    rate_limit_per_sec: 100\nsinks:\n  - {{ type: csv, path: out/offres.csv }}\n  - {{ type: sqlite, path: out/mirror.sqlite }}\n",
+        "sources:\n  - type: france_travail\n    name: ft\n    api_url: {}\n    token_url: {}\n    client_id: test-app\n    client_secret: test-secret\n    rate_limit_per_sec: 100\nsinks:\n{sinks}",
         ft.api_url(),
         ft.token_url()
     )
@@ -267,8 +272,10 @@ fn a_bad_mode_or_lookback_is_a_config_error() {
     assert!(!dir.path().join("job.state.sqlite").exists());
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
+/// The check: three runs of one job against the France Travail
+/// stand-in whose offers change in between, written to `sinks`. Returns the
+/// stand-in, the job's folder and the withdrawn offer's id.
+async fn three_runs(sinks: &str) -> (Standin, tempfile::TempDir, String) {
     let ft = Standin::start(StandinConfig {
         offers: 20,
         rate_limit_per_sec: Some(100),
@@ -277,7 +284,7 @@ async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
     .await;
     let recent = ft.add_offers(1).remove(0);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft)).unwrap();
+    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft, sinks)).unwrap();
 
     // Run 1: no cursor yet, so everything, all new.
     let (rows, err) = run_async(dir.path(), "incremental").await;
@@ -350,7 +357,12 @@ async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
         [(gone.clone(), 204)],
         "only the unseen offer is checked"
     );
+    (ft, dir, gone)
+}
 
+#[tokio::test(flavor = "multi_thread")]
+async fn france_travail_is_asked_only_for_what_changed_and_the_sqlite_mirror_marks_removals() {
+    let (ft, dir, gone) = three_runs(FT_SINKS).await;
     // The SQLite mirror holds exactly the open offers, plus the withdrawn
     // one marked removed.
     let mut open = ft.offer_ids();
@@ -363,6 +375,60 @@ async fn france_travail_is_asked_only_for_what_changed_and_confirms_removals() {
         removed,
         [&(gone.clone(), Some("removed".to_string()), true)]
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_postgres_mirror_ends_with_the_open_offers_and_the_removed_one_marked() {
+    let Some(url) =
+        database_url("the_postgres_mirror_ends_with_the_open_offers_and_the_removed_one_marked")
+    else {
+        return;
+    };
+    let table = format!("sync_mirror_{}", std::process::id());
+    let sinks = format!(
+        "  - {{ type: csv, path: out/offres.csv }}\n  - {{ type: postgres, url: \"${{DATABASE_URL}}\", table: {table} }}\n"
+    );
+    let (ft, _dir, gone) = three_runs(&sinks).await;
+    let query = move |statements: String, sql: String| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || {
+            pg(&url, &statements, &sql)
+                .iter()
+                .map(|r| {
+                    (
+                        r.get::<_, String>(0),
+                        r.get::<_, Option<String>>(1),
+                        r.get::<_, bool>(2),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let rows = query(
+        String::new(),
+        format!("SELECT source_id, change, removed_at IS NOT NULL FROM {table} ORDER BY source_id"),
+    )
+    .await
+    .unwrap();
+    let open = query(
+        String::new(),
+        format!("SELECT source_id, change, false FROM open_{table} ORDER BY source_id"),
+    )
+    .await
+    .unwrap();
+    query(
+        format!("DROP VIEW open_{table}; DROP TABLE {table}"),
+        "SELECT ''::text, NULL::text, false".into(),
+    )
+    .await
+    .unwrap();
+    let mut want = ft.offer_ids();
+    want.sort();
+    let open: Vec<String> = open.into_iter().map(|(id, _, _)| id).collect();
+    assert_eq!(open, want);
+    assert_eq!(rows.len(), want.len() + 1);
+    let removed: Vec<_> = rows.iter().filter(|(_, _, r)| *r).collect();
+    assert_eq!(removed, [&(gone, Some("removed".to_string()), true)]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -379,7 +445,7 @@ async fn a_run_killed_midway_changes_nothing_and_the_rerun_loses_nothing() {
     })
     .await;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft)).unwrap();
+    std::fs::write(dir.path().join("job.yaml"), ft_spec(&ft, FT_SINKS)).unwrap();
     run_async(dir.path(), "mirror").await;
     assert_eq!(open_in_mirror(dir.path()).len(), 600);
 
