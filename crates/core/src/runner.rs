@@ -305,6 +305,18 @@ impl Runner {
     /// [`ErrorKind::Cancelled`] on interrupt; no output is left behind in
     /// any of these cases.
     pub async fn run(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
+        let tracker = self.options.tracker.clone();
+        let result = self.run_inner(interrupt).await;
+        // A failure before the end (a sink that cannot open, a state that
+        // cannot be read) still ends the state's run with its reason.
+        if let (Err(e), Some(t)) = (&result, tracker.as_ref().and_then(SharedTracker::take)) {
+            let reason = e.to_string();
+            let _ = tokio::task::spawn_blocking(move || t.abort(&reason)).await;
+        }
+        result
+    }
+
+    async fn run_inner(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
         let started = Instant::now();
         let Runner {
             job,
@@ -1231,6 +1243,27 @@ mod tests {
         assert!(t.marked.is_empty(), "no removal after a failed source");
         assert!(matches!(&t.ended, Some(Err(r)) if r.contains("a source failed")));
         assert!(report.changes.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_sink_that_cannot_open_aborts_the_state_with_the_reason() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone"]);
+        let mut j = job(vec!["a"], false, None, &log);
+        j.sinks = vec![PreparedSink::new("mem", "nowhere", |_| {
+            Err(Error::new(ErrorKind::Sink, "cannot connect"))
+        })];
+        Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap_err();
+        let t = tlog.lock().unwrap();
+        assert!(
+            matches!(&t.ended, Some(Err(r)) if r.contains("cannot connect")),
+            "{:?}",
+            t.ended
+        );
+        assert!(t.marked.is_empty() && t.classified.is_empty());
     }
 
     #[tokio::test]
