@@ -230,7 +230,7 @@ fn a_killed_run_leaves_the_postgres_mirror_as_the_last_run_left_it() {
 }
 
 /// Runs `statements` (may be empty), then `query`, on the server at `url`.
-fn pg(url: &str, statements: &str, query: &str) -> Vec<tokio_postgres::Row> {
+pub(crate) fn pg(url: &str, statements: &str, query: &str) -> Vec<tokio_postgres::Row> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -246,7 +246,7 @@ fn pg(url: &str, statements: &str, query: &str) -> Vec<tokio_postgres::Row> {
 }
 
 /// `DATABASE_URL`, or `None` after saying the test is skipped.
-fn database_url(test: &str) -> Option<String> {
+pub(crate) fn database_url(test: &str) -> Option<String> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {

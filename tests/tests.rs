@@ -14,3 +14,4 @@ mod harvest;
 mod multi_source;
 mod state;
 mod support;
+mod sync;

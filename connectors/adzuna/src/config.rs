@@ -426,6 +426,7 @@ impl SourceConfig for AdzunaConfig {
             FilterSupport::Server,
         )
         .with_page_size(MAX_RESULTS_PER_PAGE)
+        .with_incremental()
     }
 
     fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {

@@ -205,7 +205,11 @@ impl Source for AdzunaSource {
         Ok(Some(plan))
     }
 
-    async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+    async fn run(mut self: Box<Self>, cx: SourceContext) -> Result<()> {
+        if let Some(since) = cx.since() {
+            self.params = since_params(&self.params, since, chrono::Utc::now());
+            info!(source = cx.name(), params = ?self.params, "Incremental run: asking only for offers posted since the last run.");
+        }
         let (http, quotas) = self.client(&cx)?;
         let wanted = self.wanted(&cx);
         let rpp = u64::from(self.results_per_page);
@@ -246,5 +250,59 @@ impl Source for AdzunaSource {
             }
             page += 1;
         }
+    }
+}
+
+/// The parameters of an incremental run: `max_days_old` covers `since`
+/// (whole days, rounded up), or the spec's own value when it is smaller.
+pub(crate) fn since_params(
+    params: &[(String, String)],
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, String)> {
+    let seconds = (now - since).num_seconds().max(0);
+    let mut days = (seconds + 86_399) / 86_400;
+    days = days.max(1);
+    let mut out: Vec<(String, String)> = Vec::with_capacity(params.len() + 1);
+    for (k, v) in params {
+        if k == "max_days_old" {
+            if let Ok(own) = v.trim().parse::<i64>() {
+                days = days.min(own);
+            }
+        } else {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    out.push(("max_days_old".into(), days.to_string()));
+    out
+}
+
+#[cfg(test)]
+mod since_tests {
+    use super::*;
+
+    #[test]
+    fn since_becomes_max_days_old_rounded_up_unless_the_spec_asks_less() {
+        let now: chrono::DateTime<chrono::Utc> = "2026-11-23T09:00:00Z".parse().unwrap();
+        let p = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let since = now - chrono::TimeDelta::hours(30);
+        assert_eq!(
+            since_params(&p(&[("what", "rust")]), since, now),
+            p(&[("what", "rust"), ("max_days_old", "2")])
+        );
+        assert_eq!(
+            since_params(&p(&[("max_days_old", "1")]), since, now),
+            p(&[("max_days_old", "1")])
+        );
+        assert_eq!(
+            since_params(&p(&[("max_days_old", "30")]), now, now),
+            p(&[("max_days_old", "1")]),
+            "at least a day"
+        );
     }
 }

@@ -338,6 +338,7 @@ impl SourceConfig for FranceTravailConfig {
         .with_result_window(RESULT_WINDOW)
         .with_date_window()
         .with_resume()
+        .with_incremental()
     }
 
     fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {

@@ -68,7 +68,11 @@ pub const MIN_LOOKAHEAD: Duration = Duration::from_millis(50);
 ///
 /// # Errors
 /// See the module documentation.
-pub(crate) async fn run(source: FranceTravailSource, cx: SourceContext) -> Result<()> {
+pub(crate) async fn run(mut source: FranceTravailSource, cx: SourceContext) -> Result<()> {
+    if let Some(since) = cx.since() {
+        source.params = crate::incremental::narrowed(&source.params, since, Utc::now());
+        info!(source = cx.name(), params = %source.params, "Incremental run: asking only for offers created since the last run.");
+    }
     let mut harvest = Harvest::new(source, cx, false)?;
     harvest
         .shared

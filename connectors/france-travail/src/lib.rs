@@ -26,12 +26,15 @@
 //!   type);
 //! - `harvest`: probing and paging every slice concurrently under the rate
 //!   limit, with checkpoints for `--resume` (private);
+//! - [`incremental`]: daily sync (the creation window of an incremental
+//!   run, the removal check of a mirror run);
 //! - [`normalize`] and [`salary`]: raw offer → record (also used by `replay`);
 //! - `offer`: the API's offer schema, every field optional (private).
 
 pub mod config;
 pub mod connect;
 mod harvest;
+pub mod incremental;
 pub mod normalize;
 mod offer;
 pub mod params;

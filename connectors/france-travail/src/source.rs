@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use jobharvest_auth::Credentials;
 use jobharvest_core::http::{Answer, HttpClient, HttpSettings};
+use jobharvest_core::tracking::RemovalCheck;
 use jobharvest_core::{
     Capabilities, Error, ErrorKind, JobRecord, NormalizeOptions, Plan, Result, Source,
     SourceConfig, SourceContext, SourceStats, async_trait,
@@ -27,6 +28,7 @@ use serde_json::value::RawValue;
 use tracing::warn;
 
 use crate::config::{Endpoints, FranceTravailConfig, default_api_url};
+use crate::incremental::OfferCheck;
 use crate::normalize::normalize;
 use crate::params::{Commune, SearchParams, check_communes};
 
@@ -377,6 +379,17 @@ impl Source for FranceTravailSource {
 
     async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
         crate::harvest::plan(*self, cx).await.map(Some)
+    }
+
+    fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+        // Its own counters: the check runs after the harvest's summary line.
+        match self.http_client(Arc::new(SourceStats::new())) {
+            Ok(http) => Some(Arc::new(OfferCheck::new(http, self.endpoints.base.clone()))),
+            Err(e) => {
+                warn!(error = %e, "Cannot build the client that confirms removals; offers not returned will count as removed.");
+                None
+            }
+        }
     }
 }
 

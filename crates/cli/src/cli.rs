@@ -81,4 +81,10 @@ pub struct RunArgs {
     /// over.
     #[arg(long, conflicts_with = "dry_run")]
     pub resume: bool,
+    /// full: write everything; incremental: write only new and updated
+    /// offers; mirror: write everything and the offers removed since the
+    /// last run. Overrides the spec's `mode:`; the last two keep the job's
+    /// state (`state:`).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<jobharvest_core::Mode>,
 }

@@ -11,7 +11,9 @@ use jobharvest_core::runner::{
     CheckpointOptions, Dedupe, Job, RunOptions, RunReport, Runner, SourceStatus,
 };
 use jobharvest_core::source::SourceStats;
-use jobharvest_core::{Error, ErrorKind, FilterSupport, Registry, Result, spec};
+use jobharvest_core::tracking::ChangeTracker;
+use jobharvest_core::{Error, ErrorKind, FilterSupport, Mode, Registry, Result, spec};
+use jobharvest_state::State;
 use serde_json::json;
 
 use crate::cli::{Cli, Command, RunArgs};
@@ -65,6 +67,8 @@ struct Loaded {
     fingerprint: String,
     /// The spec's `dedupe:` option.
     dedupe: Dedupe,
+    /// The spec itself (state, mode, lookback).
+    spec: spec::LoadedSpec,
 }
 
 fn load_job(
@@ -98,6 +102,7 @@ fn load_job(
         },
         fingerprint,
         dedupe,
+        spec: loaded,
     })
 }
 
@@ -146,7 +151,10 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         job,
         fingerprint,
         dedupe,
+        spec,
     } = load_job(registry, &args.spec, overrides)?;
+    let mode = args.mode.unwrap_or_else(|| spec.mode());
+    let lookback = spec.lookback()?;
     let checkpoint = CheckpointOptions {
         paths: checkpoint_paths(&job, &args.spec),
         fingerprint,
@@ -158,10 +166,17 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         sinks = job.sinks.len(),
         "Job loaded."
     );
+    let tracker = if args.dry_run {
+        None
+    } else {
+        begin_tracking(&spec, &job, mode, &args.spec)?
+    };
     let options = RunOptions::default()
         .with_limit(args.limit)
         .with_checkpoint(Some(checkpoint))
-        .with_dedupe(dedupe);
+        .with_dedupe(dedupe)
+        .with_tracker(tracker)
+        .with_lookback(lookback);
     let base_dir = job.base_dir.clone();
     let runner = Runner::new(job, options);
     if args.dry_run {
@@ -178,8 +193,57 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     let report = result?;
     if !quiet {
         print_summary(&report, &base_dir);
+        print_changes(&report);
     }
     partial_failure(&report)
+}
+
+/// Opens the job's state, takes its lock and starts a run, when the run
+/// needs one: any mode but `full`, or a spec with a `state:` key. A plain
+/// full run keeps no state and creates no file.
+fn begin_tracking(
+    spec: &spec::LoadedSpec,
+    job: &Job,
+    mode: Mode,
+    spec_path: &Path,
+) -> Result<Option<Box<dyn ChangeTracker>>> {
+    if mode == Mode::Full && spec.raw.state.is_none() {
+        return Ok(None);
+    }
+    let state = State::open(&spec.state_path())?;
+    let lock = state.lock(&spec_path.display().to_string())?;
+    let names: Vec<&str> = job.sources.iter().map(|s| s.name.as_str()).collect();
+    let tracker = state.begin_run(lock, mode, &names)?;
+    tracing::info!(
+        state = %state.path().display(),
+        run = tracker.run_id(),
+        %mode,
+        "Job state opened."
+    );
+    Ok(Some(Box::new(tracker)))
+}
+
+/// The closing words on the job's state: what changed, or that nothing did,
+/// or why the state was left as it was.
+fn print_changes(report: &RunReport) {
+    if let Some(why) = &report.state_not_updated {
+        eprintln!("  state: not updated: {why}");
+    }
+    let Some(changes) = &report.changes else {
+        return;
+    };
+    if changes.nothing_changed() {
+        eprintln!(
+            "  state: nothing new since the last run (run {}).",
+            changes.run_id
+        );
+    }
+    for c in &changes.sources {
+        eprintln!(
+            "  state {}: {} new, {} updated, {} unchanged, {} removed",
+            c.source_name, c.new, c.updated, c.unchanged, c.removed
+        );
+    }
 }
 
 /// An error when some sources failed (the run wrote the others' records),
@@ -341,7 +405,7 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             SourceStatus::Failed { kind, .. } => format!("FAILED ({})", kind.as_str()),
         };
         eprintln!(
-            "  source {} ({}): {status}: {} offers{total}, {} requests, {} retries, {} rate-limited (429), {} duplicates dropped, {} same job dropped, {} filtered out, {} skipped",
+            "  source {} ({}): {status}: {} offers{total}, {} requests, {} retries, {} rate-limited (429), {} duplicates dropped, {} same job dropped, {} filtered out, {} skipped{}",
             s.name,
             s.type_name,
             SourceStats::get(&st.offers),
@@ -352,6 +416,7 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             SourceStats::get(&st.same_job),
             SourceStats::get(&st.filtered),
             SourceStats::get(&st.skipped),
+            tracked(st),
         );
         if let SourceStatus::Failed { reason, .. } = &s.status {
             eprintln!("    reason: {reason}");
@@ -373,6 +438,18 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             eprintln!("    warning: {w}");
         }
     }
+}
+
+/// The change-tracking counters, when the run had any.
+fn tracked(st: &SourceStats) -> String {
+    let (unchanged, removed) = (
+        SourceStats::get(&st.unchanged),
+        SourceStats::get(&st.removed),
+    );
+    if unchanged == 0 && removed == 0 {
+        return String::new();
+    }
+    format!(", {unchanged} unchanged not written, {removed} removed")
 }
 
 fn human_bytes(b: u64) -> String {
@@ -425,6 +502,11 @@ fn connectors(registry: &Registry) {
             if c.resumable {
                 caps.push("resumable (--resume)".into());
             }
+            caps.push(if c.incremental {
+                "incremental (fetches only what changed)".into()
+            } else {
+                "incremental by content hash (fetches everything)".into()
+            });
             if !c.network {
                 caps.push("offline".into());
             }

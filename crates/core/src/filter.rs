@@ -151,6 +151,10 @@ impl Source for Filtered {
         self.inner.run(cx.with_filter(self.filter)).await
     }
 
+    fn removal_check(&self) -> Option<std::sync::Arc<dyn crate::tracking::RemovalCheck>> {
+        self.inner.removal_check()
+    }
+
     async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
         let plan = self.inner.plan(cx).await?;
         Ok(plan.map(|mut p| {

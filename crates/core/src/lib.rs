@@ -30,6 +30,7 @@ pub mod source;
 pub mod spec;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod tracking;
 
 pub use error::{Error, ErrorKind, Result};
 pub use mode::Mode;

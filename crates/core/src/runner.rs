@@ -38,10 +38,13 @@ use tokio::task::JoinSet;
 
 use crate::checkpoint::{Checkpoint, CheckpointPaths};
 use crate::error::{Error, ErrorKind, Result};
+use crate::mode::Mode;
 use crate::record::Batch;
 use crate::registry::{BuiltSource, PreparedSink};
 use crate::sink::{Sink, SinkContext, SinkReport};
 use crate::source::{Plan, Seen, SeenJobs, SourceContext, SourceStats};
+use crate::tracking::{ChangeSummary, ChangeTracker, RemovalCheck, SharedTracker};
+use chrono::TimeDelta;
 
 /// A job ready to run: built sources and prepared sinks.
 #[derive(Debug)]
@@ -66,6 +69,12 @@ pub struct RunOptions {
     pub checkpoint: Option<CheckpointOptions>,
     /// Which records count as the same job across sources.
     pub dedupe: Dedupe,
+    /// The job's state, for incremental and mirror runs (`None`: a
+    /// stateless full run).
+    pub tracker: Option<SharedTracker>,
+    /// How far before its cursor an incremental run asks each source to
+    /// start.
+    pub lookback: TimeDelta,
 }
 
 /// The job-level `dedupe:` option.
@@ -100,6 +109,8 @@ impl Default for RunOptions {
             queue_depth: 4,
             checkpoint: None,
             dedupe: Dedupe::Id,
+            tracker: None,
+            lookback: TimeDelta::days(1),
         }
     }
 }
@@ -120,6 +131,20 @@ impl RunOptions {
     /// Sets what counts as a duplicate.
     pub fn with_dedupe(mut self, dedupe: Dedupe) -> Self {
         self.dedupe = dedupe;
+        self
+    }
+
+    /// Tracks changes against the job's state: records are classified
+    /// before the sinks, removals are written in mirror mode, and the
+    /// tracker is committed only when every source and sink succeeded.
+    pub fn with_tracker(mut self, tracker: Option<Box<dyn ChangeTracker>>) -> Self {
+        self.tracker = tracker.map(SharedTracker::new);
+        self
+    }
+
+    /// Sets the incremental lookback.
+    pub fn with_lookback(mut self, lookback: TimeDelta) -> Self {
+        self.lookback = lookback;
         self
     }
 }
@@ -174,6 +199,11 @@ pub struct RunReport {
     /// Whether a checkpoint was kept for `--resume`, because a resumable
     /// source failed with a temporary error.
     pub checkpoint_kept: bool,
+    /// What the run changed in the job's state, once committed.
+    pub changes: Option<ChangeSummary>,
+    /// Why the job's state was left as it was although the outputs were
+    /// written (a failed source, a mirror cut short by `--limit`).
+    pub state_not_updated: Option<String>,
 }
 
 impl RunReport {
@@ -275,6 +305,18 @@ impl Runner {
     /// [`ErrorKind::Cancelled`] on interrupt; no output is left behind in
     /// any of these cases.
     pub async fn run(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
+        let tracker = self.options.tracker.clone();
+        let result = self.run_inner(interrupt).await;
+        // A failure before the end (a sink that cannot open, a state that
+        // cannot be read) still ends the state's run with its reason.
+        if let (Err(e), Some(t)) = (&result, tracker.as_ref().and_then(SharedTracker::take)) {
+            let reason = e.to_string();
+            let _ = tokio::task::spawn_blocking(move || t.abort(&reason)).await;
+        }
+        result
+    }
+
+    async fn run_inner(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
         let started = Instant::now();
         let Runner {
             job,
@@ -332,14 +374,29 @@ impl Runner {
         let mut sources = JoinSet::new();
         let mut summaries = Vec::new();
         let mut contexts = Vec::new();
+        let tracker = options.tracker.clone();
+        let mut removal_checks = Vec::new();
         for (built, st) in job.sources.iter().zip(&stats) {
+            let since = match &tracker {
+                Some(t) if t.mode() == Mode::Incremental => {
+                    let (name, lookback) = (built.name.clone(), options.lookback);
+                    t.with(move |t| t.since(&name, lookback)).await?
+                }
+                _ => None,
+            };
+            if let Some(since) = since {
+                tracing::info!(source = %built.name, %since, "Incremental: asking for what changed since the last run.");
+            }
+            removal_checks.push((built.name.clone(), built.source.removal_check()));
             let scx = SourceContext::new(
                 built.name.as_str(),
                 tx.clone(),
                 st.clone(),
                 seen.clone(),
                 options.limit,
-            );
+            )
+            .with_tracker(tracker.clone())
+            .with_since(since);
             let resumable = built.source.capabilities().resumable;
             contexts.push(
                 scx.with_checkpoint(checkpoint.clone().filter(|_| resumable))
@@ -491,6 +548,24 @@ impl Runner {
         let keep_checkpoint = source_errors
             .iter()
             .any(|(name, e)| e.is_temporary() && resumable_sources.contains(name));
+        let mut state_not_updated = match (&tracker, source_errors.is_empty()) {
+            (Some(_), false) => Some(
+                "a source failed, so the state keeps its cursors and marks no removal; the next run asks again".to_string(),
+            ),
+            (Some(t), true) if t.mode() == Mode::Mirror && options.limit.is_some() => Some(
+                "--limit cuts the harvest short, so a mirror cannot tell which offers are gone: no removal is marked and the state is left as it was".to_string(),
+            ),
+            _ => None,
+        };
+        if let Some(t) = tracker.as_ref().filter(|t| t.mode() == Mode::Mirror) {
+            if failure.is_none() && state_not_updated.is_none() {
+                if let Err(e) = write_removals(t, &removal_checks, &sink_txs, &summaries).await {
+                    failure = Some(e);
+                }
+            } else if let Some(why) = &state_not_updated {
+                tracing::warn!("{why}");
+            }
+        }
         if failure.is_none() {
             for (i, stx) in sink_txs.iter().enumerate() {
                 let (ready, written) = tokio::sync::oneshot::channel();
@@ -527,6 +602,31 @@ impl Runner {
                 }
             }
         }
+        let mut changes = None;
+        if let Some(t) = tracker.as_ref().and_then(SharedTracker::take) {
+            let reason = match (&failure, &state_not_updated) {
+                (Some(e), _) => Some(e.to_string()),
+                (None, Some(why)) => Some(why.clone()),
+                (None, None) => None,
+            };
+            match reason {
+                Some(reason) => tokio::task::spawn_blocking(move || t.abort(&reason))
+                    .await
+                    .unwrap_or_default(),
+                None => match tokio::task::spawn_blocking(move || t.commit()).await {
+                    Ok(Ok(summary)) => changes = Some(summary),
+                    Ok(Err(e)) => {
+                        failure = Some(e.with_context(
+                            "outputs",
+                            "written; the state was not updated, so the next run sees these offers again",
+                        ));
+                    }
+                    Err(e) => {
+                        state_not_updated = Some(format!("the state's thread failed: {e}"));
+                    }
+                },
+            }
+        }
         match failure {
             Some(e) => Err(match checkpoint.as_deref() {
                 Some(cp) if cp.is_empty() => {
@@ -558,10 +658,72 @@ impl Runner {
                     sinks,
                     elapsed: started.elapsed(),
                     checkpoint_kept,
+                    changes,
+                    state_not_updated,
                 })
             }
         }
     }
+}
+
+/// How many removed offers go to the sinks in one batch.
+const REMOVAL_BATCH: usize = 500;
+
+/// Mirror mode, after every source finished: confirms which offers the
+/// harvest did not return are gone (with the source's check when it has
+/// one) and sends them to the sinks as `change = removed`.
+async fn write_removals(
+    tracker: &SharedTracker,
+    checks: &[(String, Option<Arc<dyn RemovalCheck>>)],
+    sink_txs: &[mpsc::Sender<SinkMsg>],
+    summaries: &[SourceSummary],
+) -> Result<()> {
+    for ((name, check), summary) in checks.iter().zip(summaries) {
+        let source_name = name.clone();
+        let unseen = tracker.with(move |t| t.unseen(&source_name)).await?;
+        let mut gone = Vec::new();
+        let mut kept = 0_u64;
+        for (source, source_id) in unseen {
+            let is_gone = match check {
+                Some(check) => check.is_gone(&source_id).await.map_err(|e| {
+                    e.prefixed(format!(
+                        "source `{name}`: checking that offer `{source_id}` is gone"
+                    ))
+                })?,
+                None => true,
+            };
+            if is_gone {
+                gone.push((source, source_id));
+            } else {
+                kept += 1;
+            }
+        }
+        if kept > 0 {
+            tracing::info!(source = %name, offers = kept, "Offers no longer returned are still published: not marked removed.");
+        }
+        for chunk in gone.chunks(REMOVAL_BATCH) {
+            let keys = chunk.to_vec();
+            let batch = tracker
+                .with(move |t| {
+                    let at = chrono::Utc::now();
+                    keys.iter()
+                        .map(|(s, id)| t.mark_removed(s, id, at))
+                        .collect::<Result<Vec<_>>>()
+                })
+                .await?;
+            summary
+                .stats
+                .removed
+                .fetch_add(batch.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            let batch: Batch = Arc::new(batch);
+            for (i, stx) in sink_txs.iter().enumerate() {
+                if stx.send(SinkMsg::Batch(batch.clone())).await.is_err() {
+                    return Err(sink_error_placeholder(i));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 const PLACEHOLDER: &str = "a sink stopped";
@@ -916,6 +1078,249 @@ mod tests {
             &report.sources[1].status,
             SourceStatus::Failed { kind: ErrorKind::Network, reason } if reason == "connection reset"
         ));
+    }
+
+    /// What a [`FakeTracker`] was asked, for the tests to read.
+    #[derive(Debug, Default)]
+    struct TrackerLog {
+        classified: Vec<String>,
+        marked: Vec<String>,
+        ended: Option<std::result::Result<(), String>>,
+    }
+
+    /// A tracker in memory: ids starting with `u` are unchanged, `unseen`
+    /// answers `unseen`, `since` answers `since`.
+    #[derive(Debug)]
+    struct FakeTracker {
+        mode: crate::Mode,
+        unseen: Vec<&'static str>,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+        log: Arc<Mutex<TrackerLog>>,
+    }
+
+    impl ChangeTracker for FakeTracker {
+        fn mode(&self) -> crate::Mode {
+            self.mode
+        }
+        fn since(
+            &self,
+            _: &str,
+            lookback: TimeDelta,
+        ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+            Ok(self.since.map(|s| s - lookback))
+        }
+        fn classify(&mut self, _: &str, records: &mut Vec<JobRecord>) -> Result<u64> {
+            let before = records.len();
+            for r in records.iter_mut() {
+                self.log
+                    .lock()
+                    .unwrap()
+                    .classified
+                    .push(r.source_id.clone());
+                r.change = (!r.source_id.starts_with('u')).then(|| "new".into());
+            }
+            if self.mode == crate::Mode::Incremental {
+                records.retain(|r| r.change.is_some());
+            }
+            Ok((before - records.len()) as u64)
+        }
+        fn unseen(&mut self, _: &str) -> Result<Vec<(String, String)>> {
+            Ok(self
+                .unseen
+                .iter()
+                .map(|id| ("t".to_string(), id.to_string()))
+                .collect())
+        }
+        fn mark_removed(
+            &mut self,
+            source: &str,
+            id: &str,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<JobRecord> {
+            self.log.lock().unwrap().marked.push(id.to_string());
+            let mut r = JobRecord::new(source, id);
+            r.change = Some("removed".into());
+            r.removed_at = Some(at);
+            Ok(r)
+        }
+        fn commit(self: Box<Self>) -> Result<ChangeSummary> {
+            self.log.lock().unwrap().ended = Some(Ok(()));
+            Ok(ChangeSummary::default())
+        }
+        fn abort(self: Box<Self>, reason: &str) {
+            self.log.lock().unwrap().ended = Some(Err(reason.to_string()));
+        }
+    }
+
+    fn fake(
+        mode: crate::Mode,
+        unseen: Vec<&'static str>,
+    ) -> (Box<dyn ChangeTracker>, Arc<Mutex<TrackerLog>>) {
+        let log = Arc::new(Mutex::new(TrackerLog::default()));
+        let tracker = FakeTracker {
+            mode,
+            unseen,
+            since: None,
+            log: log.clone(),
+        };
+        (Box::new(tracker), log)
+    }
+
+    /// Says offers starting with `k` are still published.
+    #[derive(Debug)]
+    struct KeepK;
+
+    #[async_trait]
+    impl RemovalCheck for KeepK {
+        async fn is_gone(&self, id: &str) -> Result<bool> {
+            Ok(!id.starts_with('k'))
+        }
+    }
+
+    #[derive(Debug)]
+    struct Checked(Fixed);
+
+    #[async_trait]
+    impl Source for Checked {
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::local()
+        }
+        async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+            Box::new(self.0).run(cx).await
+        }
+        fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+            Some(Arc::new(KeepK))
+        }
+    }
+
+    #[tokio::test]
+    async fn incremental_drops_unchanged_records_and_commits_after_the_sinks() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Incremental, vec![]);
+        let report = Runner::new(
+            job(vec!["a", "u1", "b", "u2"], false, None, &log),
+            RunOptions::default().with_tracker(Some(tracker)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap();
+        assert_eq!(*log.0.lock().unwrap(), ["a", "b"]);
+        assert_eq!(SourceStats::get(&report.sources[0].stats.unchanged), 2);
+        assert_eq!(tlog.lock().unwrap().classified, ["a", "u1", "b", "u2"]);
+        assert_eq!(tlog.lock().unwrap().ended, Some(Ok(())));
+        assert!(report.changes.is_some() && report.state_not_updated.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_sink_or_source_failure_aborts_the_state() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Incremental, vec![]);
+        Runner::new(
+            job(vec!["a", "b"], false, Some("b"), &log),
+            RunOptions::default().with_tracker(Some(tracker)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap_err();
+        let ended = tlog.lock().unwrap().ended.clone();
+        assert!(
+            matches!(&ended, Some(Err(r)) if r.contains("disk full")),
+            "{ended:?}"
+        );
+
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone"]);
+        let j = multi(
+            vec![("good", vec!["a"], false), ("bad", vec!["x"], true)],
+            &log,
+        );
+        let report = Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        let why = report.state_not_updated.clone().unwrap();
+        assert!(why.contains("a source failed"), "{why}");
+        let t = tlog.lock().unwrap();
+        assert!(t.marked.is_empty(), "no removal after a failed source");
+        assert!(matches!(&t.ended, Some(Err(r)) if r.contains("a source failed")));
+        assert!(report.changes.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_sink_that_cannot_open_aborts_the_state_with_the_reason() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone"]);
+        let mut j = job(vec!["a"], false, None, &log);
+        j.sinks = vec![PreparedSink::new("mem", "nowhere", |_| {
+            Err(Error::new(ErrorKind::Sink, "cannot connect"))
+        })];
+        Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap_err();
+        let t = tlog.lock().unwrap();
+        assert!(
+            matches!(&t.ended, Some(Err(r)) if r.contains("cannot connect")),
+            "{:?}",
+            t.ended
+        );
+        assert!(t.marked.is_empty() && t.classified.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_mirror_writes_only_the_removals_the_board_confirms() {
+        let log = Log::default();
+        let (tracker, tlog) = fake(crate::Mode::Mirror, vec!["gone", "kept"]);
+        let mut j = job(vec![], false, None, &log);
+        j.sources[0].source = Box::new(Checked(Fixed {
+            ids: vec!["a", "u1"],
+            fail_after: false,
+        }));
+        let report = Runner::new(j, RunOptions::default().with_tracker(Some(tracker)))
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        assert_eq!(*log.0.lock().unwrap(), ["a", "u1", "gone"]);
+        assert_eq!(tlog.lock().unwrap().marked, ["gone"]);
+        assert_eq!(SourceStats::get(&report.sources[0].stats.removed), 1);
+        assert_eq!(tlog.lock().unwrap().ended, Some(Ok(())));
+    }
+
+    #[tokio::test]
+    async fn an_incremental_source_gets_its_cursor_minus_the_lookback() {
+        #[derive(Debug)]
+        struct Since(Arc<Mutex<Option<chrono::DateTime<chrono::Utc>>>>);
+        #[async_trait]
+        impl Source for Since {
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::local()
+            }
+            async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
+                *self.0.lock().unwrap() = cx.since();
+                Ok(())
+            }
+        }
+        let cursor: chrono::DateTime<chrono::Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+        let got = Arc::new(Mutex::new(None));
+        let log = Log::default();
+        let mut j = job(vec![], false, None, &log);
+        j.sources[0].source = Box::new(Since(got.clone()));
+        let tlog = Arc::new(Mutex::new(TrackerLog::default()));
+        let tracker = FakeTracker {
+            mode: crate::Mode::Incremental,
+            unseen: vec![],
+            since: Some(cursor),
+            log: tlog,
+        };
+        Runner::new(
+            j,
+            RunOptions::default()
+                .with_tracker(Some(Box::new(tracker)))
+                .with_lookback(TimeDelta::hours(6)),
+        )
+        .run(std::future::pending())
+        .await
+        .unwrap();
+        assert_eq!(*got.lock().unwrap(), Some(cursor - TimeDelta::hours(6)));
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
 use crate::checkpoint::Checkpoint;
@@ -22,6 +23,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::filter::Filter;
 use crate::fingerprint::fingerprint;
 use crate::record::{Batch, JobRecord};
+use crate::tracking::{RemovalCheck, SharedTracker};
 
 /// How a source handles the spec's `filter:` block (see [`crate::filter`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,10 @@ pub struct Capabilities {
     /// Whether the source works in named slices that a checkpoint can mark
     /// done, so that `--resume` skips them.
     pub resumable: bool,
+    /// Whether an incremental run can ask the board only for what changed
+    /// since a date ([`SourceContext::since`]); other sources fetch
+    /// everything and the state keeps only what changed.
+    pub incremental: bool,
     /// The environment variables its credentials come from by default
     /// (shown by `jobharvest connectors`; empty when it needs none).
     pub auth_env: &'static [&'static str],
@@ -72,6 +78,7 @@ impl Capabilities {
             result_window: None,
             date_window: false,
             resumable: false,
+            incremental: false,
             auth_env: &[],
         }
     }
@@ -86,6 +93,7 @@ impl Capabilities {
             result_window: None,
             date_window: false,
             resumable: false,
+            incremental: false,
             auth_env: &[],
         }
     }
@@ -114,6 +122,13 @@ impl Capabilities {
         self
     }
 
+    /// Declares that the source narrows its harvest to
+    /// [`SourceContext::since`].
+    pub const fn with_incremental(mut self) -> Self {
+        self.incremental = true;
+        self
+    }
+
     /// Names the environment variables the credentials come from.
     pub const fn with_auth_env(mut self, vars: &'static [&'static str]) -> Self {
         self.auth_env = vars;
@@ -136,6 +151,12 @@ pub struct SourceStats {
     pub same_job: AtomicU64,
     /// Records or input lines skipped as malformed.
     pub skipped: AtomicU64,
+    /// Records the job's state already held unchanged, not written
+    /// (incremental mode).
+    pub unchanged: AtomicU64,
+    /// Offers confirmed removed from the board and written as such (mirror
+    /// mode).
+    pub removed: AtomicU64,
     /// HTTP requests sent (retries included).
     pub requests: AtomicU64,
     /// Requests retried after a temporary failure.
@@ -246,6 +267,8 @@ pub struct SourceContext {
     checkpoint: Option<Arc<Checkpoint>>,
     filter: Option<Arc<Filter>>,
     same_jobs: Option<Arc<SeenJobs>>,
+    tracker: Option<SharedTracker>,
+    since: Option<DateTime<Utc>>,
 }
 
 impl SourceContext {
@@ -266,7 +289,31 @@ impl SourceContext {
             checkpoint: None,
             filter: None,
             same_jobs: None,
+            tracker: None,
+            since: None,
         }
+    }
+
+    /// Classifies every emitted batch against the job's state before it
+    /// reaches the sinks (incremental and mirror runs).
+    pub fn with_tracker(mut self, tracker: Option<SharedTracker>) -> Self {
+        self.tracker = tracker;
+        self
+    }
+
+    /// Sets where an incremental harvest starts (see [`SourceContext::since`]).
+    pub fn with_since(mut self, since: Option<DateTime<Utc>>) -> Self {
+        self.since = since;
+        self
+    }
+
+    /// In an incremental run, the instant from which the source needs only
+    /// offers created or updated (its last complete run's newest offer,
+    /// minus the job's lookback); `None` means fetch everything. Sources
+    /// that can narrow their queries declare
+    /// [`Capabilities::incremental`].
+    pub fn since(&self) -> Option<DateTime<Utc>> {
+        self.since
     }
 
     /// Keeps only the records `filter` accepts (the others are counted as
@@ -375,6 +422,17 @@ impl SourceContext {
         if let Some(remaining) = self.remaining() {
             records.truncate(usize::try_from(remaining).unwrap_or(usize::MAX));
         }
+        if let Some(tracker) = self.tracker.as_ref().filter(|_| !records.is_empty()) {
+            let name = self.name.clone();
+            let (kept, dropped) = tracker
+                .with(move |t| {
+                    let dropped = t.classify(&name, &mut records)?;
+                    Ok((records, dropped))
+                })
+                .await?;
+            records = kept;
+            self.stats.unchanged.fetch_add(dropped, Ordering::Relaxed);
+        }
         let n = records.len() as u64;
         if n > 0 {
             if let Some(c) = &self.checkpoint {
@@ -448,6 +506,14 @@ pub trait Source: Send + std::fmt::Debug {
     async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {
         let _ = cx;
         Ok(None)
+    }
+
+    /// How a mirror run confirms that offers the harvest no longer returned
+    /// are gone from the board, taken before [`Source::run`] consumes the
+    /// source. `None` (the default): an offer a complete harvest did not
+    /// return counts as removed.
+    fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+        None
     }
 }
 

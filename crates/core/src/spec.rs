@@ -42,6 +42,11 @@ pub struct RawSpec {
     /// How runs treat offers seen before (default: `full`).
     #[serde(default)]
     pub mode: Option<Mode>,
+    /// How far before its cursor an incremental run starts: hours as a
+    /// number, or `"12h"`, `"2d"` (default: one day); see
+    /// [`LoadedSpec::lookback`].
+    #[serde(default)]
+    pub lookback: Option<Value>,
 }
 
 /// A spec read from disk.
@@ -205,6 +210,19 @@ impl LoadedSpec {
     /// The run mode the spec asks for (`full` when it says nothing).
     pub fn mode(&self) -> Mode {
         self.raw.mode.unwrap_or_default()
+    }
+
+    /// The incremental lookback (`lookback:`; one day when absent).
+    ///
+    /// # Errors
+    /// A value that is neither a whole number of hours nor `"<n>h"` /
+    /// `"<n>d"`.
+    pub fn lookback(&self) -> Result<chrono::TimeDelta> {
+        match &self.raw.lookback {
+            None => Ok(chrono::TimeDelta::days(1)),
+            Some(Value::String(s)) => crate::tracking::parse_lookback(s),
+            Some(other) => crate::tracking::parse_lookback(&other.to_string()),
+        }
     }
 
     /// Parses and checks every sink through the registry (no I/O).
@@ -422,6 +440,27 @@ mod tests {
         );
         let err = load(&p).unwrap_err().to_string();
         assert!(err.contains("mode") && err.contains("incremental"), "{err}");
+    }
+
+    #[test]
+    fn lookback_is_a_day_by_default_and_takes_hours_or_days() {
+        let dir = tempfile::tempdir().unwrap();
+        for (text, hours) in [("", 24), ("lookback: 6\n", 6), ("lookback: 2d\n", 48)] {
+            let p = write(
+                dir.path(),
+                "l.yaml",
+                &format!("sources: [{{type: replay}}]\n{text}"),
+            );
+            let spec = load(&p).unwrap();
+            assert_eq!(spec.lookback().unwrap().num_hours(), hours, "{text}");
+        }
+        let p = write(
+            dir.path(),
+            "l.yaml",
+            "sources: [{type: replay}]\nlookback: 1 week\n",
+        );
+        let err = load(&p).unwrap().lookback().unwrap_err().to_string();
+        assert!(err.contains("lookback `1 week`"), "{err}");
     }
 
     #[test]

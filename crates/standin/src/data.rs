@@ -213,6 +213,11 @@ impl Data {
                 json: offer.to_string(),
             });
         }
+        Data::ordered(offers, config.order, now_ms)
+    }
+
+    /// The data set of `offers`, indexed in `order`.
+    pub fn ordered(offers: Vec<Offer>, order: Order, now_ms: i64) -> Data {
         let mut newest_first: Vec<usize> = (0..offers.len()).collect();
         newest_first.sort_by(|&a, &b| {
             offers[b]
@@ -220,7 +225,7 @@ impl Data {
                 .cmp(&offers[a].created_ms)
                 .then_with(|| offers[a].id.cmp(&offers[b].id))
         });
-        let default_order = match config.order {
+        let default_order = match order {
             Order::Generated => (0..offers.len()).collect(),
             Order::NewestFirst => newest_first.clone(),
         };
@@ -230,6 +235,42 @@ impl Data {
             default_order,
             now_ms,
         }
+    }
+}
+
+impl Offer {
+    /// This offer under another id, created (and updated) at `created_ms`.
+    pub fn copied_as(&self, id: &str, created_ms: i64) -> Offer {
+        let date = format_ms(created_ms);
+        Offer {
+            id: id.to_string(),
+            created_ms,
+            json: self.edited(|map| {
+                map.insert("id".into(), json!(id));
+                map.insert("dateCreation".into(), json!(date));
+                map.insert("dateActualisation".into(), json!(date));
+            }),
+            ..self.clone()
+        }
+    }
+
+    /// This offer with `title` as its `intitule`, updated at `updated_ms`.
+    pub fn retitled(&self, title: &str, updated_ms: i64) -> Offer {
+        Offer {
+            json: self.edited(|map| {
+                map.insert("intitule".into(), json!(title));
+                map.insert("dateActualisation".into(), json!(format_ms(updated_ms)));
+            }),
+            ..self.clone()
+        }
+    }
+
+    fn edited(&self, edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+        let mut value: Value = serde_json::from_str(&self.json).expect("a served offer is JSON");
+        if let Some(map) = value.as_object_mut() {
+            edit(map);
+        }
+        value.to_string()
     }
 }
 

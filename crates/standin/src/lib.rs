@@ -14,6 +14,11 @@
 //!   `departement` (up to 5) and `typeContrat` (comma lists, OR within a
 //!   list); `filtresPossibles` counts contract types over the whole result;
 //! - `GET …/v2/referentiel/departements` and `…/typesContrats`.
+//! - `GET …/v2/offres/{id}`: the offer (200), or 204 once it is withdrawn.
+//!
+//! The offers can change between runs, for daily-sync checks:
+//! [`Standin::add_offers`], [`Standin::update_offer`] and
+//! [`Standin::remove_offer`].
 //!
 //! The search and the referentiels share one rate limit, enforced the strict
 //! way ([`Limiter`]: a sliding one-second window or a token bucket) with 429,

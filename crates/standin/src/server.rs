@@ -13,11 +13,12 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::config::{DatePrecision, Limiter, StandinConfig};
-use crate::data::{CONTRACT_TYPES, DEPARTEMENTS, Data};
+use crate::data::{CONTRACT_TYPES, DEPARTEMENTS, Data, Offer};
 
 const TOKEN_PATH: &str = "/connexion/oauth2/access_token";
 const API_BASE: &str = "/partenaire/offresdemploi";
 const SEARCH_PATH: &str = "/partenaire/offresdemploi/v2/offres/search";
+const OFFER_PREFIX: &str = "/partenaire/offresdemploi/v2/offres/";
 const REFERENTIEL_PREFIX: &str = "/partenaire/offresdemploi/v2/referentiel/";
 
 /// What the stand-in has answered so far.
@@ -107,7 +108,8 @@ struct Mutable {
 
 struct State {
     config: StandinConfig,
-    data: Data,
+    data: RwLock<Arc<Data>>,
+    added: AtomicU64,
     started: Instant,
     mutable: Mutex<Mutable>,
     fault: RwLock<Option<FaultHook>>,
@@ -131,7 +133,7 @@ impl std::fmt::Debug for Standin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Standin")
             .field("uri", &self.server.uri())
-            .field("offers", &self.state.data.offers.len())
+            .field("offers", &self.state.data().offers.len())
             .finish_non_exhaustive()
     }
 }
@@ -166,7 +168,8 @@ impl Standin {
                 log: Vec::new(),
             }),
             config,
-            data,
+            data: RwLock::new(Arc::new(data)),
+            added: AtomicU64::new(0),
             started: Instant::now(),
             fault: RwLock::new(None),
             requests: AtomicU64::new(0),
@@ -200,10 +203,10 @@ impl Standin {
         format!("{}{TOKEN_PATH}?realm=%2Fpartenaire", self.server.uri())
     }
 
-    /// Every offer id, in generation order.
+    /// Every offer id, in generation order (added offers last).
     pub fn offer_ids(&self) -> Vec<String> {
         self.state
-            .data
+            .data()
             .offers
             .iter()
             .map(|o| o.id.clone())
@@ -212,22 +215,66 @@ impl Standin {
 
     /// How many offers it serves.
     pub fn len(&self) -> usize {
-        self.state.data.offers.len()
+        self.state.data().offers.len()
     }
 
     /// Whether it serves no offer.
     pub fn is_empty(&self) -> bool {
-        self.state.data.offers.is_empty()
+        self.state.data().offers.is_empty()
     }
 
     /// How many offers match `pred(created_ms, departement, type)`.
     pub fn count(&self, mut pred: impl FnMut(i64, Option<&str>, &str) -> bool) -> usize {
         self.state
-            .data
+            .data()
             .offers
             .iter()
             .filter(|o| pred(o.created_ms, o.departement, o.type_contrat))
             .count()
+    }
+
+    /// Publishes `n` new offers, created now (copies of served ones under
+    /// the ids `N000000`, `N000001`, ...), and returns their ids.
+    pub fn add_offers(&self, n: usize) -> Vec<String> {
+        let now_ms = Utc::now().timestamp_millis();
+        let mut ids = Vec::new();
+        self.state.edit(|offers| {
+            for k in 0..n {
+                let Some(model) = offers.get(k % offers.len().max(1)).cloned() else {
+                    return;
+                };
+                let serial = self.state.added.fetch_add(1, Ordering::Relaxed);
+                let id = format!("N{serial:06}");
+                offers.push(model.copied_as(&id, now_ms - 1000));
+                ids.push(id);
+            }
+        });
+        ids
+    }
+
+    /// Gives offer `id` a new title, updated now. Returns whether it exists.
+    pub fn update_offer(&self, id: &str, title: &str) -> bool {
+        let now_ms = Utc::now().timestamp_millis();
+        let mut found = false;
+        self.state.edit(|offers| {
+            if let Some(o) = offers.iter_mut().find(|o| o.id == id) {
+                *o = o.retitled(title, now_ms);
+                found = true;
+            }
+        });
+        found
+    }
+
+    /// Withdraws offer `id`: the search no longer returns it and
+    /// `GET …/v2/offres/{id}` answers 204. Returns whether it existed.
+    pub fn remove_offer(&self, id: &str) -> bool {
+        let mut found = false;
+        self.state.edit(|offers| {
+            let before = offers.len();
+            offers.retain(|o| o.id != id);
+            found = offers.len() < before;
+        });
+        found
     }
 
     /// The counters so far.
@@ -279,6 +326,23 @@ impl Standin {
 }
 
 impl State {
+    /// The offers served now.
+    fn data(&self) -> Arc<Data> {
+        self.data.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Changes the offers; searches already answering keep the old set.
+    fn edit(&self, change: impl FnOnce(&mut Vec<Offer>)) {
+        let mut guard = self.data.write().unwrap_or_else(|p| p.into_inner());
+        let mut offers = guard.offers.clone();
+        change(&mut offers);
+        *guard = Arc::new(Data::ordered(
+            offers,
+            self.config.order,
+            Utc::now().timestamp_millis(),
+        ));
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Mutable> {
         self.mutable.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -471,6 +535,17 @@ impl State {
             let (status, t) = self.search(&query);
             return (status, headers(t));
         }
+        if let Some(id) = path.strip_prefix(OFFER_PREFIX) {
+            return match self.data().offers.iter().find(|o| o.id == id) {
+                Some(o) => (
+                    200,
+                    headers(
+                        ResponseTemplate::new(200).set_body_raw(o.json.clone(), "application/json"),
+                    ),
+                ),
+                None => (204, headers(ResponseTemplate::new(204))),
+            };
+        }
         match path.strip_prefix(REFERENTIEL_PREFIX) {
             Some("departements") => {
                 let list: Vec<_> = DEPARTEMENTS
@@ -494,6 +569,7 @@ impl State {
     }
 
     fn search(&self, query: &SearchQuery) -> (u16, ResponseTemplate) {
+        let data = self.data();
         let range = query.get("range").unwrap_or("0-149");
         let Some((p, d)) = range.split_once('-').and_then(|(p, d)| {
             Some((
@@ -527,7 +603,7 @@ impl State {
         let since = match query.get("publieeDepuis") {
             None => None,
             Some(days) => match days.parse::<i64>() {
-                Ok(days) if days > 0 => Some(self.data.now_ms - days * 86_400_000),
+                Ok(days) if days > 0 => Some(data.now_ms - days * 86_400_000),
                 _ => return bad_request("Valeur du paramètre « publieeDepuis » incorrecte."),
             },
         };
@@ -561,15 +637,15 @@ impl State {
         }
         let precision = self.config.date_precision;
         let order = if self.config.honour_sort && query.get("sort") == Some("1") {
-            &self.data.newest_first
+            &data.newest_first
         } else {
-            &self.data.default_order
+            &data.default_order
         };
         let mut total = 0usize;
         let mut page = Vec::new();
         let mut by_type: BTreeMap<&str, u64> = BTreeMap::new();
         for &i in order {
-            let o = &self.data.offers[i];
+            let o = &data.offers[i];
             let created = match precision {
                 DatePrecision::Millis => o.created_ms,
                 DatePrecision::Seconds => o.created_ms.div_euclid(1000) * 1000,

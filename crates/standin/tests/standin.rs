@@ -231,3 +231,64 @@ fn chrono_ms(text: &str) -> i64 {
         .unwrap()
         .timestamp_millis()
 }
+
+#[tokio::test]
+async fn offers_can_be_added_updated_and_withdrawn_between_runs() {
+    let c = Client::new(slim(5)).await;
+    let offer = |id: String| {
+        let c = &c;
+        async move {
+            let r = c
+                .http
+                .get(format!("{}/v2/offres/{id}", c.standin.api_url()))
+                .bearer_auth(&c.token)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let body: Value = r.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let ids = c.standin.offer_ids();
+    let (status, body) = offer(ids[1].clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["id"], ids[1].as_str());
+
+    let added = c.standin.add_offers(2);
+    assert_eq!(added, ["N000000", "N000001"]);
+    assert!(c.standin.update_offer(&ids[0], "Soudeur confirmé"));
+    assert!(c.standin.remove_offer(&ids[1]));
+    assert!(!c.standin.remove_offer("nope"));
+    assert_eq!(c.standin.len(), 6);
+
+    let (status, _) = offer(ids[1].clone()).await;
+    assert_eq!(status, 204, "a withdrawn offer answers 204");
+    let (status, _, json) = c.search(&[("range", "0-149")]).await;
+    assert_eq!(status, 200);
+    let found: Vec<&Value> = json["resultats"].as_array().unwrap().iter().collect();
+    let got: Vec<&str> = found.iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert!(!got.contains(&ids[1].as_str()), "{got:?}");
+    assert!(got.contains(&"N000001"), "{got:?}");
+    let updated = found.iter().find(|o| o["id"] == ids[0].as_str()).unwrap();
+    assert_eq!(updated["intitule"], "Soudeur confirmé");
+    assert_ne!(updated["dateActualisation"], updated["dateCreation"]);
+    // The new offers were created now: a creation window from a minute ago
+    // returns them only.
+    let min = (chrono::Utc::now() - chrono::Duration::minutes(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let max = (chrono::Utc::now() + chrono::Duration::minutes(1))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (_, _, json) = c
+        .search(&[("minCreationDate", &min), ("maxCreationDate", &max)])
+        .await;
+    let got: Vec<&str> = json["resultats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["N000000", "N000001"]);
+}

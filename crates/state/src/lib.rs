@@ -25,6 +25,7 @@
 //!    reaches the offers or the cursors, so a killed run changes nothing.
 
 mod codec;
+mod driven;
 mod hash;
 mod lock;
 mod schema;
