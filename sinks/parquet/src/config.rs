@@ -61,8 +61,11 @@ fn default_max_row_group_rows() -> usize {
     65_536
 }
 
+/// 8 MiB holds about 9,000 offers with their raw payload per row group:
+/// large enough for readers to skip by statistics, small enough that the
+/// sink's memory stays flat (README, "Performance").
 fn default_max_row_group_bytes() -> usize {
-    16 * 1024 * 1024
+    8 * 1024 * 1024
 }
 
 impl ParquetConfig {
@@ -118,7 +121,7 @@ impl SinkConfig for ParquetConfig {
         }
         if self.max_row_group_bytes == 0 {
             return Err(Error::config(
-                "max_row_group_bytes: 0 bytes per row group is not possible; use a positive number such as 16777216 (16 MiB, the default)",
+                "max_row_group_bytes: 0 bytes per row group is not possible; use a positive number such as 8388608 (8 MiB, the default)",
             ));
         }
         self.column_indices()?;
