@@ -9,7 +9,6 @@
 //! the run's limit, and applies backpressure: `emit` waits while the sinks
 //! are busy, so memory stays bounded whatever the size of the harvest.
 
-use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +21,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::{Error, ErrorKind, Result};
 use crate::filter::Filter;
 use crate::fingerprint::fingerprint;
+use crate::keyset::KeySet;
 use crate::record::{Batch, JobRecord};
 use crate::tracking::{RemovalCheck, SharedTracker};
 
@@ -205,7 +205,7 @@ impl SourceStats {
 /// The set of `(source, source_id)` keys already emitted in a run, shared by
 /// every source so that an offer appears once in the output.
 #[derive(Debug, Default)]
-pub struct Seen(Mutex<HashSet<u64>>);
+pub struct Seen(Mutex<KeySet>);
 
 impl Seen {
     fn key(record: &JobRecord) -> u64 {
@@ -227,7 +227,7 @@ impl Seen {
 /// The fingerprints already emitted in a run, shared by every source, for
 /// `dedupe: fingerprint`. Records without a fingerprint are always kept.
 #[derive(Debug, Default)]
-pub struct SeenJobs(Mutex<HashSet<u64>>);
+pub struct SeenJobs(Mutex<KeySet>);
 
 impl SeenJobs {
     /// Keeps the records whose fingerprint was not seen before. A
