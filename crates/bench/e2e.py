@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--xlsx-sizes", default="25000,100000")
     ap.add_argument("--notebook-sizes", default="25000,100000")
     ap.add_argument("--excel-notebook-sizes", default="25000")
+    ap.add_argument("--all-sizes", default="100000", help="sizes also run into Parquet + CSV + XLSX at once")
     ap.add_argument("--data", default=str(ROOT / "target" / "bench-data"))
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "jobharvest"))
     args = ap.parse_args()
@@ -73,6 +74,7 @@ def main():
     xlsx_sizes = {int(s) for s in args.xlsx_sizes.split(",") if s}
     nb_sizes = {int(s) for s in args.notebook_sizes.split(",") if s}
     xnb_sizes = {int(s) for s in args.excel_notebook_sizes.split(",") if s}
+    all_sizes = {int(s) for s in args.all_sizes.split(",") if s}
 
     rows = []
     for n in sizes:
@@ -87,6 +89,10 @@ def main():
                 s = spec(work, data, [("xlsx", "o.xlsx")])
                 t, rss, _, _ = run([args.bin, "-q", "run", s])
                 rows.append(("jobharvest", "xlsx", n, mb, t, rss))
+            if n in all_sizes:
+                s = spec(work, data, [("parquet", "o.parquet"), ("csv", "o.csv"), ("xlsx", "o.xlsx")])
+                t, rss, _, _ = run([args.bin, "-q", "run", s])
+                rows.append(("jobharvest", "parquet + csv + xlsx", n, mb, t, rss))
             if n in xnb_sizes:
                 t, rss, _, _ = run([sys.executable, HERE / "notebook_pipeline.py", data, work / "nbx", "--excel"])
                 rows.append(("notebook (pandas to_excel)", "xlsx", n, mb, t, rss))
@@ -104,6 +110,10 @@ def main():
         jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv" and r[2] == n)
         nb = next(r for r in rows if r[0] == "notebook (pandas + pyarrow)" and r[2] == n)
         print(f"\nAt {n:,} offers jobharvest is {nb[4] / jh[4]:.1f}x faster than the notebook, in {jh[5] / nb[5]:.2f}x its memory.")
+    pc = {r[2]: r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv"}
+    for small, big in [(25000, 100000), (100000, 1000000)]:
+        if small in pc and big in pc:
+            print(f"Peak memory at {big:,} offers is {pc[big][5] / pc[small][5]:.2f}x that at {small:,}.")
     for n in sorted(xnb_sizes & xlsx_sizes & set(sizes)):
         jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == "xlsx" and r[2] == n)
         nb = next(r for r in rows if r[0].startswith("notebook (pandas to_excel)") and r[2] == n)
