@@ -11,13 +11,15 @@
 //! `contact.coordonnees1..3` are left out of the record *and* removed from
 //! `raw`.
 
+use std::cell::RefCell;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jobharvest_core::{Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Result};
-use serde_json::value::RawValue;
 
 use crate::TYPE;
-use crate::offer::{Contact, Formation, Labelled, Members, Offer};
+use crate::offer::{Contact, Formation, Labelled, Members, Offer, Text};
 use crate::salary;
+use crate::span::member_span;
 
 /// The France Travail mapping, registered for replay under [`TYPE`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -45,12 +47,10 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
             "not a France Travail offer: a JSON object was expected",
         ));
     }
-    let offer: Offer = serde_json::from_str(raw).map_err(|e| {
-        Error::new(
-            ErrorKind::Parse,
-            format!("not a France Travail offer (a JSON object was expected): {e}"),
-        )
-    })?;
+    // simd-json unescapes strings in place: it reads a copy, and the offer
+    // borrows its text from that copy.
+    let mut text = raw.as_bytes().to_vec();
+    let offer = parse(&mut text)?;
     let id = clean(offer.id.clone()).ok_or_else(|| {
         Error::new(
             ErrorKind::Parse,
@@ -151,30 +151,43 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     });
     record.licence = Some(LICENCE.to_string());
 
-    let contact_raw = offer.contact;
-    let contact: Contact = contact_raw
-        .and_then(|c| serde_json::from_str(c.get()).ok())
-        .unwrap_or_default();
+    let contact = offer.contact.unwrap_or_default();
     let agency_mail = offer.agence.and_then(|a| clean(a.courriel));
     record.apply_url = clean(contact.url_postulation.clone())
         .or_else(|| contact.courriel.as_deref().and_then(find_url))
         .or_else(|| agency_mail.as_deref().and_then(find_url));
 
-    let removable = has_personal_data(&contact);
     if personal {
         fill_contact(&mut record, contact);
         record.raw = Some(raw.to_string());
+    } else if has_personal_data(&contact) {
+        record.raw = Some(without_personal_data(raw)?);
     } else {
-        record.raw = Some(match contact_raw {
-            Some(text) if removable => without_personal_data(raw, text)?,
-            _ => raw.to_string(),
-        });
+        record.raw = Some(raw.to_string());
     }
     Ok(record)
 }
 
+thread_local! {
+    /// simd-json's working buffers, kept between the offers a thread reads.
+    static BUFFERS: RefCell<simd_json::Buffers> = RefCell::new(simd_json::Buffers::default());
+}
+
+/// Parses one offer from `text`, a copy of the raw offer that simd-json
+/// unescapes in place.
+fn parse(text: &mut [u8]) -> Result<Offer<'_>> {
+    BUFFERS
+        .with_borrow_mut(|buffers| simd_json::serde::from_slice_with_buffers(text, buffers))
+        .map_err(|e| {
+            Error::new(
+                ErrorKind::Parse,
+                format!("not a France Travail offer (a JSON object was expected): {e}"),
+            )
+        })
+}
+
 /// Copies the recruiter's details (personal data) into the record.
-fn fill_contact(record: &mut JobRecord, contact: Contact) {
+fn fill_contact(record: &mut JobRecord, contact: Contact<'_>) {
     record.contact_name = clean(contact.nom);
     record.contact_phone = clean(contact.telephone);
     let mut details = Vec::new();
@@ -205,7 +218,7 @@ const PERSONAL_KEYS: &[&str] = &[
     "coordonnees3",
 ];
 
-fn has_personal_data(contact: &Contact) -> bool {
+fn has_personal_data(contact: &Contact<'_>) -> bool {
     [
         &contact.nom,
         &contact.telephone,
@@ -221,26 +234,23 @@ fn has_personal_data(contact: &Contact) -> bool {
 /// `raw` without the personal keys of `contact`, everything else byte for
 /// byte as the API sent it.
 ///
-/// Only the `contact` object is re-encoded and spliced back: `contact` is
-/// the object's text borrowed from `raw` by the one parse of the offer, so
-/// its place in `raw` is known without another pass. This runs for most
-/// offers, so it must not re-serialize the whole payload.
-fn without_personal_data(raw: &str, contact: &RawValue) -> Result<String> {
+/// Only the `contact` object is re-encoded and spliced back, at the place
+/// [`member_span`] finds for it. This runs for most offers, so it must not
+/// re-serialize the whole payload.
+fn without_personal_data(raw: &str) -> Result<String> {
     let reserialize = |e: serde_json::Error| {
         Error::new(
             ErrorKind::Parse,
             format!("could not remove the recruiter's details from the offer: {e}"),
         )
     };
-    let text = contact.get();
-    let start = (text.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
-    let end = start.wrapping_add(text.len());
-    if end > raw.len() || raw.get(start..end) != Some(text) {
-        return Err(Error::new(
+    let span = member_span(raw, "contact").ok_or_else(|| {
+        Error::new(
             ErrorKind::Parse,
-            "could not remove the recruiter's details from the offer: `contact` is not part of the payload",
-        ));
-    }
+            "could not remove the recruiter's details from the offer: its `contact` object was not found in the payload",
+        )
+    })?;
+    let text = &raw[span.clone()];
     let mut members: Members = serde_json::from_str(text).map_err(reserialize)?;
     members.0.retain(|(k, v)| {
         let personal = PERSONAL_KEYS.contains(&k.as_str())
@@ -250,19 +260,20 @@ fn without_personal_data(raw: &str, contact: &RawValue) -> Result<String> {
     });
     let cleaned = serde_json::to_string(&members).map_err(reserialize)?;
     let mut out = String::with_capacity(raw.len());
-    out.push_str(&raw[..start]);
+    out.push_str(&raw[..span.start]);
     out.push_str(&cleaned);
-    out.push_str(&raw[end..]);
+    out.push_str(&raw[span.end..]);
     Ok(out)
 }
 
-/// Trims; empty text becomes `None`.
-fn clean(text: Option<String>) -> Option<String> {
+/// Trims; empty text becomes `None`. Allocates only for text the record
+/// keeps and the parser lent (or that needed trimming).
+fn clean(text: Text<'_>) -> Option<String> {
     let text = text?;
     let trimmed = text.trim();
     match trimmed.len() {
         0 => None,
-        n if n == text.len() => Some(text),
+        n if n == text.len() => Some(text.into_owned()),
         _ => Some(trimmed.to_string()),
     }
 }
@@ -499,5 +510,77 @@ mod tests {
             Some("https://candidat.francetravail.fr/offres/recherche/detail/A")
         );
         assert_eq!(r.contact_details, None);
+    }
+
+    #[test]
+    fn escaped_text_is_unescaped_and_raw_keeps_the_escapes() {
+        let raw = r#"{"id":"A","intitule":" Caf\u00e9 \"Le Z\" \ud83d\ude00 ","description":"a\\b\nc","contact":{"nom":"Mme \u00c9","urlPostulation":"https://a.fr/\u00e9?x=\"1\""},"tail":"\u00e9"}"#;
+        let r = normalize(raw, &opts(false)).unwrap();
+        assert_eq!(r.title.as_deref(), Some("Café \"Le Z\" 😀"));
+        assert_eq!(r.description.as_deref(), Some("a\\b\nc"));
+        assert_eq!(r.apply_url.as_deref(), Some("https://a.fr/é?x=\"1\""));
+        assert_eq!(
+            r.raw.as_deref(),
+            Some(
+                r#"{"id":"A","intitule":" Caf\u00e9 \"Le Z\" \ud83d\ude00 ","description":"a\\b\nc","contact":{"urlPostulation":"https://a.fr/\u00e9?x=\"1\""},"tail":"\u00e9"}"#
+            )
+        );
+        let r = normalize(raw, &opts(true)).unwrap();
+        assert_eq!(r.raw.as_deref(), Some(raw));
+        assert_eq!(r.contact_name.as_deref(), Some("Mme É"));
+    }
+
+    #[test]
+    fn the_contact_is_found_after_strings_and_objects_that_look_like_it() {
+        let raw = concat!(
+            "{\"description\": \"voir \\\"contact\\\": {\\\"nom\\\": 1} }\", ",
+            "\"agence\": {\"contact\": {\"nom\": \"not this one\"}}, \"id\": \"A\",\n",
+            "\"contact\" : {\"telephone\": \"01 02\", \"courriel\": \"x@y.fr\", \"fax\": [\"}\"]} , \"n\": 1}"
+        );
+        let r = normalize(raw, &opts(false)).unwrap();
+        assert_eq!(
+            r.raw.as_deref(),
+            Some(concat!(
+                "{\"description\": \"voir \\\"contact\\\": {\\\"nom\\\": 1} }\", ",
+                "\"agence\": {\"contact\": {\"nom\": \"not this one\"}}, \"id\": \"A\",\n",
+                "\"contact\" : {\"fax\":[\"}\"]} , \"n\": 1}"
+            ))
+        );
+    }
+
+    #[test]
+    fn contact_absent_null_empty_or_not_an_object_leaves_raw_alone() {
+        for raw in [
+            r#"{"id":"A"}"#,
+            r#"{"id":"A","contact":null}"#,
+            r#"{"id":"A","contact":{}}"#,
+            r#"{"id":"A","contact":"Mme X"}"#,
+            r#"{"id":"A","contact":[{"nom":"Mme X"}]}"#,
+        ] {
+            let r = normalize(raw, &opts(false)).unwrap();
+            assert_eq!(r.raw.as_deref(), Some(raw));
+            assert_eq!(r.contact_name, None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_64_bits_and_odd_scalars_do_not_fail_the_offer() {
+        let raw = r#"{"id":12345678901234567890123,"nombrePostes":123456789012345678901234567890,"lieuTravail":{"latitude":"48,8","longitude":2.35e0},"alternance":"oui"}"#;
+        let r = normalize(raw, &opts(false)).unwrap();
+        // As serde_json read it before: a float, written out.
+        let id: f64 = serde_json::from_str("12345678901234567890123").unwrap();
+        assert_eq!(r.source_id, id.to_string());
+        assert_eq!(r.positions, None);
+        assert_eq!(r.latitude, Some(48.8));
+        assert_eq!(r.longitude, Some(2.35));
+        assert_eq!(r.alternance, Some(true));
+    }
+
+    #[test]
+    fn text_after_the_offer_is_a_parse_error() {
+        for raw in [r#"{"id":"A"} x"#, r#"{"id":"A"}{"id":"B"}"#, r#"{"id":"A""#] {
+            let err = normalize(raw, &opts(false)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Parse, "{raw}");
+        }
     }
 }
