@@ -29,9 +29,7 @@
 //! - [`incremental`]: daily sync (the creation window of an incremental
 //!   run, the removal check of a mirror run);
 //! - [`normalize`] and [`salary`]: raw offer → record (also used by `replay`);
-//! - `offer`: the API's offer schema, every field optional (private);
-//! - `span`: where a member's value sits in an offer's JSON text, to
-//!   splice a cleaned `contact` back into `raw` (private).
+//! - `offer`: the API's offer schema, every field optional (private).
 
 pub mod config;
 pub mod connect;
@@ -43,7 +41,6 @@ pub mod params;
 pub mod salary;
 pub mod slicing;
 pub mod source;
-mod span;
 
 use std::sync::Arc;
 

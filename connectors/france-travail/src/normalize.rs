@@ -11,15 +11,13 @@
 //! `contact.coordonnees1..3` are left out of the record *and* removed from
 //! `raw`.
 
-use std::cell::RefCell;
-
 use chrono::{DateTime, NaiveDateTime, Utc};
 use jobharvest_core::{Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Result};
+use serde_json::value::RawValue;
 
 use crate::TYPE;
 use crate::offer::{Contact, Formation, Labelled, Members, Offer, Text};
 use crate::salary;
-use crate::span::member_span;
 
 /// The France Travail mapping, registered for replay under [`TYPE`].
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,10 +45,12 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
             "not a France Travail offer: a JSON object was expected",
         ));
     }
-    // simd-json unescapes strings in place: it reads a copy, and the offer
-    // borrows its text from that copy.
-    let mut text = raw.as_bytes().to_vec();
-    let offer = parse(&mut text)?;
+    let offer: Offer = serde_json::from_str(raw).map_err(|e| {
+        Error::new(
+            ErrorKind::Parse,
+            format!("not a France Travail offer (a JSON object was expected): {e}"),
+        )
+    })?;
     let id = clean(offer.id.clone()).ok_or_else(|| {
         Error::new(
             ErrorKind::Parse,
@@ -151,39 +151,26 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     });
     record.licence = Some(LICENCE.to_string());
 
-    let contact = offer.contact.unwrap_or_default();
+    let contact_raw = offer.contact;
+    let contact: Contact = contact_raw
+        .and_then(|c| serde_json::from_str(c.get()).ok())
+        .unwrap_or_default();
     let agency_mail = offer.agence.and_then(|a| clean(a.courriel));
     record.apply_url = clean(contact.url_postulation.clone())
         .or_else(|| contact.courriel.as_deref().and_then(find_url))
         .or_else(|| agency_mail.as_deref().and_then(find_url));
 
+    let removable = has_personal_data(&contact);
     if personal {
         fill_contact(&mut record, contact);
         record.raw = Some(raw.to_string());
-    } else if has_personal_data(&contact) {
-        record.raw = Some(without_personal_data(raw)?);
     } else {
-        record.raw = Some(raw.to_string());
+        record.raw = Some(match contact_raw {
+            Some(text) if removable => without_personal_data(raw, text)?,
+            _ => raw.to_string(),
+        });
     }
     Ok(record)
-}
-
-thread_local! {
-    /// simd-json's working buffers, kept between the offers a thread reads.
-    static BUFFERS: RefCell<simd_json::Buffers> = RefCell::new(simd_json::Buffers::default());
-}
-
-/// Parses one offer from `text`, a copy of the raw offer that simd-json
-/// unescapes in place.
-fn parse(text: &mut [u8]) -> Result<Offer<'_>> {
-    BUFFERS
-        .with_borrow_mut(|buffers| simd_json::serde::from_slice_with_buffers(text, buffers))
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Parse,
-                format!("not a France Travail offer (a JSON object was expected): {e}"),
-            )
-        })
 }
 
 /// Copies the recruiter's details (personal data) into the record.
@@ -234,23 +221,26 @@ fn has_personal_data(contact: &Contact<'_>) -> bool {
 /// `raw` without the personal keys of `contact`, everything else byte for
 /// byte as the API sent it.
 ///
-/// Only the `contact` object is re-encoded and spliced back, at the place
-/// [`member_span`] finds for it. This runs for most offers, so it must not
-/// re-serialize the whole payload.
-fn without_personal_data(raw: &str) -> Result<String> {
+/// Only the `contact` object is re-encoded and spliced back: `contact` is
+/// the object's text borrowed from `raw` by the one parse of the offer, so
+/// its place in `raw` is known without another pass. This runs for most
+/// offers, so it must not re-serialize the whole payload.
+fn without_personal_data(raw: &str, contact: &RawValue) -> Result<String> {
     let reserialize = |e: serde_json::Error| {
         Error::new(
             ErrorKind::Parse,
             format!("could not remove the recruiter's details from the offer: {e}"),
         )
     };
-    let span = member_span(raw, "contact").ok_or_else(|| {
-        Error::new(
+    let text = contact.get();
+    let start = (text.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+    let end = start.wrapping_add(text.len());
+    if end > raw.len() || raw.get(start..end) != Some(text) {
+        return Err(Error::new(
             ErrorKind::Parse,
-            "could not remove the recruiter's details from the offer: its `contact` object was not found in the payload",
-        )
-    })?;
-    let text = &raw[span.clone()];
+            "could not remove the recruiter's details from the offer: `contact` is not part of the payload",
+        ));
+    }
     let mut members: Members = serde_json::from_str(text).map_err(reserialize)?;
     members.0.retain(|(k, v)| {
         let personal = PERSONAL_KEYS.contains(&k.as_str())
@@ -260,9 +250,9 @@ fn without_personal_data(raw: &str) -> Result<String> {
     });
     let cleaned = serde_json::to_string(&members).map_err(reserialize)?;
     let mut out = String::with_capacity(raw.len());
-    out.push_str(&raw[..span.start]);
+    out.push_str(&raw[..start]);
     out.push_str(&cleaned);
-    out.push_str(&raw[span.end..]);
+    out.push_str(&raw[end..]);
     Ok(out)
 }
 

@@ -22,11 +22,10 @@ pub type Text<'a> = Option<Cow<'a, str>>;
 
 /// One offer (`Offre`), as far as the mapping needs it.
 ///
-/// Text borrows from the buffer the parser read (simd-json unescapes
-/// strings in place, so every string can be borrowed). `contact` is read
-/// like the rest; where its text sits in the payload, to remove personal
-/// data from `raw`, is found by [`crate::span::member_span`] only when
-/// there is something to remove.
+/// Text borrows from the payload unless it had to be unescaped. `contact`
+/// is kept as the borrowed JSON text of the object: the mapping parses it,
+/// and knows where it sits in the payload to remove personal data from
+/// `raw` without re-encoding the rest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Offer<'a> {
@@ -78,8 +77,8 @@ pub struct Offer<'a> {
     pub duree_travail_libelle_converti: Text<'a>,
     #[serde(deserialize_with = "boolean")]
     pub alternance: Option<bool>,
-    #[serde(borrow, deserialize_with = "object")]
-    pub contact: Option<Contact<'a>>,
+    #[serde(borrow, deserialize_with = "raw_object")]
+    pub contact: Option<&'a RawValue>,
     #[serde(borrow, deserialize_with = "object")]
     pub agence: Option<Agence<'a>>,
     #[serde(deserialize_with = "integer")]
@@ -411,6 +410,16 @@ where
     T: Deserialize<'de>,
 {
     d.deserialize_any(Lenient::<T>(std::marker::PhantomData))
+}
+
+/// A nested object's JSON text, borrowed from the payload; `null` or a
+/// non-object gives `None`.
+fn raw_object<'de, D>(d: D) -> Result<Option<&'de RawValue>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    let raw = Option::<&'de RawValue>::deserialize(d)?;
+    Ok(raw.filter(|r| r.get().starts_with('{')))
 }
 
 /// Reads an object into `Some(T)` and skips anything else as `None`.
