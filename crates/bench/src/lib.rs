@@ -68,3 +68,32 @@ impl Measurement for ThreadCpuTime {
         self.wall.formatter()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn cpu_time_counts_work_and_not_sleep() {
+        let cpu = ThreadCpuTime::default();
+        let start = cpu.start();
+        std::thread::sleep(Duration::from_millis(200));
+        let asleep = cpu.end(start);
+        assert!(asleep < 50_000_000, "sleeping counted {asleep} ns");
+
+        let start = cpu.start();
+        let wall = Instant::now();
+        let mut x = 0u64;
+        while wall.elapsed() < Duration::from_millis(100) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let busy = cpu.end(start);
+        assert!(
+            busy > asleep,
+            "spinning counted {busy} ns, sleeping {asleep} ns"
+        );
+        assert!(busy <= 1_000_000_000, "spinning 100 ms counted {busy} ns");
+        assert_eq!(cpu.add(&busy, &cpu.zero()), busy);
+    }
+}
