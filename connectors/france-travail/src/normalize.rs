@@ -16,7 +16,7 @@ use jobharvest_core::{Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer,
 use serde_json::value::RawValue;
 
 use crate::TYPE;
-use crate::offer::{Contact, Formation, Labelled, Members, Offer};
+use crate::offer::{Contact, Formation, Labelled, Members, Offer, Text};
 use crate::salary;
 
 /// The France Travail mapping, registered for replay under [`TYPE`].
@@ -174,7 +174,7 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
 }
 
 /// Copies the recruiter's details (personal data) into the record.
-fn fill_contact(record: &mut JobRecord, contact: Contact) {
+fn fill_contact(record: &mut JobRecord, contact: Contact<'_>) {
     record.contact_name = clean(contact.nom);
     record.contact_phone = clean(contact.telephone);
     let mut details = Vec::new();
@@ -205,7 +205,7 @@ const PERSONAL_KEYS: &[&str] = &[
     "coordonnees3",
 ];
 
-fn has_personal_data(contact: &Contact) -> bool {
+fn has_personal_data(contact: &Contact<'_>) -> bool {
     [
         &contact.nom,
         &contact.telephone,
@@ -256,13 +256,14 @@ fn without_personal_data(raw: &str, contact: &RawValue) -> Result<String> {
     Ok(out)
 }
 
-/// Trims; empty text becomes `None`.
-fn clean(text: Option<String>) -> Option<String> {
+/// Trims; empty text becomes `None`. Allocates only for text the record
+/// keeps and the parser lent (or that needed trimming).
+fn clean(text: Text<'_>) -> Option<String> {
     let text = text?;
     let trimmed = text.trim();
     match trimmed.len() {
         0 => None,
-        n if n == text.len() => Some(text),
+        n if n == text.len() => Some(text.into_owned()),
         _ => Some(trimmed.to_string()),
     }
 }
@@ -499,5 +500,77 @@ mod tests {
             Some("https://candidat.francetravail.fr/offres/recherche/detail/A")
         );
         assert_eq!(r.contact_details, None);
+    }
+
+    #[test]
+    fn escaped_text_is_unescaped_and_raw_keeps_the_escapes() {
+        let raw = r#"{"id":"A","intitule":" Caf\u00e9 \"Le Z\" \ud83d\ude00 ","description":"a\\b\nc","contact":{"nom":"Mme \u00c9","urlPostulation":"https://a.fr/\u00e9?x=\"1\""},"tail":"\u00e9"}"#;
+        let r = normalize(raw, &opts(false)).unwrap();
+        assert_eq!(r.title.as_deref(), Some("Café \"Le Z\" 😀"));
+        assert_eq!(r.description.as_deref(), Some("a\\b\nc"));
+        assert_eq!(r.apply_url.as_deref(), Some("https://a.fr/é?x=\"1\""));
+        assert_eq!(
+            r.raw.as_deref(),
+            Some(
+                r#"{"id":"A","intitule":" Caf\u00e9 \"Le Z\" \ud83d\ude00 ","description":"a\\b\nc","contact":{"urlPostulation":"https://a.fr/\u00e9?x=\"1\""},"tail":"\u00e9"}"#
+            )
+        );
+        let r = normalize(raw, &opts(true)).unwrap();
+        assert_eq!(r.raw.as_deref(), Some(raw));
+        assert_eq!(r.contact_name.as_deref(), Some("Mme É"));
+    }
+
+    #[test]
+    fn the_contact_is_found_after_strings_and_objects_that_look_like_it() {
+        let raw = concat!(
+            "{\"description\": \"voir \\\"contact\\\": {\\\"nom\\\": 1} }\", ",
+            "\"agence\": {\"contact\": {\"nom\": \"not this one\"}}, \"id\": \"A\",\n",
+            "\"contact\" : {\"telephone\": \"01 02\", \"courriel\": \"x@y.fr\", \"fax\": [\"}\"]} , \"n\": 1}"
+        );
+        let r = normalize(raw, &opts(false)).unwrap();
+        assert_eq!(
+            r.raw.as_deref(),
+            Some(concat!(
+                "{\"description\": \"voir \\\"contact\\\": {\\\"nom\\\": 1} }\", ",
+                "\"agence\": {\"contact\": {\"nom\": \"not this one\"}}, \"id\": \"A\",\n",
+                "\"contact\" : {\"fax\":[\"}\"]} , \"n\": 1}"
+            ))
+        );
+    }
+
+    #[test]
+    fn contact_absent_null_empty_or_not_an_object_leaves_raw_alone() {
+        for raw in [
+            r#"{"id":"A"}"#,
+            r#"{"id":"A","contact":null}"#,
+            r#"{"id":"A","contact":{}}"#,
+            r#"{"id":"A","contact":"Mme X"}"#,
+            r#"{"id":"A","contact":[{"nom":"Mme X"}]}"#,
+        ] {
+            let r = normalize(raw, &opts(false)).unwrap();
+            assert_eq!(r.raw.as_deref(), Some(raw));
+            assert_eq!(r.contact_name, None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn numbers_beyond_64_bits_and_odd_scalars_do_not_fail_the_offer() {
+        let raw = r#"{"id":12345678901234567890123,"nombrePostes":123456789012345678901234567890,"lieuTravail":{"latitude":"48,8","longitude":2.35e0},"alternance":"oui"}"#;
+        let r = normalize(raw, &opts(false)).unwrap();
+        // As serde_json read it before: a float, written out.
+        let id: f64 = serde_json::from_str("12345678901234567890123").unwrap();
+        assert_eq!(r.source_id, id.to_string());
+        assert_eq!(r.positions, None);
+        assert_eq!(r.latitude, Some(48.8));
+        assert_eq!(r.longitude, Some(2.35));
+        assert_eq!(r.alternance, Some(true));
+    }
+
+    #[test]
+    fn text_after_the_offer_is_a_parse_error() {
+        for raw in [r#"{"id":"A"} x"#, r#"{"id":"A"}{"id":"B"}"#, r#"{"id":"A""#] {
+            let err = normalize(raw, &opts(false)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Parse, "{raw}");
+        }
     }
 }

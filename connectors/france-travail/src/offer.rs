@@ -8,72 +8,79 @@
 //! becomes `None`) rather than failing the whole offer. Unknown fields are
 //! ignored; `raw` keeps them.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 
+/// A text field: borrowed from the payload when the parser can (no
+/// allocation for text that is dropped or only inspected), owned when it
+/// had to be unescaped into a new string.
+pub type Text<'a> = Option<Cow<'a, str>>;
+
 /// One offer (`Offre`), as far as the mapping needs it.
 ///
-/// `contact` is kept as the borrowed JSON text of the object: the mapping
-/// parses it, and knows where it sits in the payload to remove personal
-/// data from `raw` without re-encoding the rest.
+/// Text borrows from the payload unless it had to be unescaped. `contact`
+/// is kept as the borrowed JSON text of the object: the mapping parses it,
+/// and knows where it sits in the payload to remove personal data from
+/// `raw` without re-encoding the rest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Offer<'a> {
-    #[serde(deserialize_with = "text")]
-    pub id: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub intitule: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub description: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub date_creation: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub date_actualisation: Option<String>,
-    #[serde(deserialize_with = "object")]
-    pub lieu_travail: Option<LieuTravail>,
-    #[serde(deserialize_with = "text")]
-    pub rome_code: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub rome_libelle: Option<String>,
-    #[serde(deserialize_with = "text", alias = "appellationLibelle")]
-    pub appellationlibelle: Option<String>,
-    #[serde(deserialize_with = "object")]
-    pub entreprise: Option<Entreprise>,
-    #[serde(deserialize_with = "text")]
-    pub type_contrat: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub type_contrat_libelle: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub nature_contrat: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub experience_exige: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub experience_libelle: Option<String>,
-    #[serde(deserialize_with = "list")]
-    pub formations: Vec<Formation>,
-    #[serde(deserialize_with = "list")]
-    pub langues: Vec<Labelled>,
-    #[serde(deserialize_with = "list")]
-    pub permis: Vec<Labelled>,
-    #[serde(deserialize_with = "list")]
-    pub competences: Vec<Labelled>,
-    #[serde(deserialize_with = "list")]
-    pub qualites_professionnelles: Vec<Labelled>,
-    #[serde(deserialize_with = "object")]
-    pub salaire: Option<Salaire>,
-    #[serde(deserialize_with = "text")]
-    pub duree_travail_libelle: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub duree_travail_libelle_converti: Option<String>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub id: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub intitule: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub description: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub date_creation: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub date_actualisation: Text<'a>,
+    #[serde(borrow, deserialize_with = "object")]
+    pub lieu_travail: Option<LieuTravail<'a>>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub rome_code: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub rome_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text", alias = "appellationLibelle")]
+    pub appellationlibelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "object")]
+    pub entreprise: Option<Entreprise<'a>>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub type_contrat: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub type_contrat_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub nature_contrat: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub experience_exige: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub experience_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub formations: Vec<Formation<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub langues: Vec<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub permis: Vec<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub competences: Vec<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub qualites_professionnelles: Vec<Labelled<'a>>,
+    #[serde(borrow, deserialize_with = "object")]
+    pub salaire: Option<Salaire<'a>>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub duree_travail_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub duree_travail_libelle_converti: Text<'a>,
     #[serde(deserialize_with = "boolean")]
     pub alternance: Option<bool>,
     #[serde(borrow, deserialize_with = "raw_object")]
     pub contact: Option<&'a RawValue>,
-    #[serde(deserialize_with = "object")]
-    pub agence: Option<Agence>,
+    #[serde(borrow, deserialize_with = "object")]
+    pub agence: Option<Agence<'a>>,
     #[serde(deserialize_with = "integer")]
     pub nombre_postes: Option<i64>,
     /// The offer says `accessibleTH`; the search filter is named
@@ -84,14 +91,14 @@ pub struct Offer<'a> {
         deserialize_with = "boolean"
     )]
     pub accessible_th: Option<bool>,
-    #[serde(deserialize_with = "text")]
-    pub qualification_libelle: Option<String>,
-    #[serde(rename = "codeNAF", deserialize_with = "text")]
-    pub code_naf: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub secteur_activite_libelle: Option<String>,
-    #[serde(deserialize_with = "object")]
-    pub origine_offre: Option<OrigineOffre>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub qualification_libelle: Text<'a>,
+    #[serde(rename = "codeNAF", borrow, deserialize_with = "text")]
+    pub code_naf: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub secteur_activite_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "object")]
+    pub origine_offre: Option<OrigineOffre<'a>>,
     #[serde(deserialize_with = "boolean")]
     pub offres_manque_candidats: Option<bool>,
     /// Also given at the top level by some answers.
@@ -102,29 +109,29 @@ pub struct Offer<'a> {
 /// `lieuTravail`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct LieuTravail {
-    #[serde(deserialize_with = "text")]
-    pub libelle: Option<String>,
+pub struct LieuTravail<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub libelle: Text<'a>,
     #[serde(deserialize_with = "float")]
     pub latitude: Option<f64>,
     #[serde(deserialize_with = "float")]
     pub longitude: Option<f64>,
-    #[serde(deserialize_with = "text")]
-    pub code_postal: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub commune: Option<String>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub code_postal: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub commune: Text<'a>,
 }
 
 /// `entreprise`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Entreprise {
-    #[serde(deserialize_with = "text")]
-    pub nom: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub description: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub url: Option<String>,
+pub struct Entreprise<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub nom: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub description: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub url: Text<'a>,
     #[serde(deserialize_with = "boolean")]
     pub entreprise_adaptee: Option<bool>,
 }
@@ -133,87 +140,87 @@ pub struct Entreprise {
 /// `qualitesProfessionnelles`, `listeComplements`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Labelled {
-    #[serde(deserialize_with = "text")]
-    pub libelle: Option<String>,
+pub struct Labelled<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub libelle: Text<'a>,
 }
 
 /// `formations[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Formation {
-    #[serde(deserialize_with = "text")]
-    pub niveau_libelle: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub domaine_libelle: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub commentaire: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub exigence: Option<String>,
+pub struct Formation<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub niveau_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub domaine_libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub commentaire: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub exigence: Text<'a>,
 }
 
 /// `salaire`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Salaire {
-    #[serde(deserialize_with = "text")]
-    pub libelle: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub commentaire: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub complement1: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub complement2: Option<String>,
-    #[serde(deserialize_with = "list")]
-    pub liste_complements: Vec<Labelled>,
+pub struct Salaire<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub libelle: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub commentaire: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub complement1: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub complement2: Text<'a>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub liste_complements: Vec<Labelled<'a>>,
 }
 
 /// `contact`: recruiter details, partly personal data.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct Contact {
-    #[serde(deserialize_with = "text")]
-    pub nom: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub coordonnees1: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub coordonnees2: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub coordonnees3: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub telephone: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub courriel: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub url_postulation: Option<String>,
+pub struct Contact<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub nom: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub coordonnees1: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub coordonnees2: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub coordonnees3: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub telephone: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub courriel: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub url_postulation: Text<'a>,
 }
 
 /// `agence`: the France Travail agency handling the offer.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Agence {
-    #[serde(deserialize_with = "text")]
-    pub courriel: Option<String>,
+pub struct Agence<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub courriel: Text<'a>,
 }
 
 /// `origineOffre`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub struct OrigineOffre {
-    #[serde(deserialize_with = "text")]
-    pub origine: Option<String>,
-    #[serde(deserialize_with = "text")]
-    pub url_origine: Option<String>,
-    #[serde(deserialize_with = "list")]
-    pub partenaires: Vec<Partenaire>,
+pub struct OrigineOffre<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub origine: Text<'a>,
+    #[serde(borrow, deserialize_with = "text")]
+    pub url_origine: Text<'a>,
+    #[serde(borrow, deserialize_with = "list")]
+    pub partenaires: Vec<Partenaire<'a>>,
 }
 
 /// `origineOffre.partenaires[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Partenaire {
-    #[serde(deserialize_with = "text")]
-    pub nom: Option<String>,
+pub struct Partenaire<'a> {
+    #[serde(borrow, deserialize_with = "text")]
+    pub nom: Text<'a>,
 }
 
 /// A JSON object read with its members in order, values untouched.
@@ -250,31 +257,35 @@ impl Serialize for Members {
 
 // Lenient readers. Each accepts any JSON value and keeps what makes sense.
 
-/// Text: strings as they are, numbers and booleans written out.
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+/// Text: strings as they are (borrowed when the parser lends them),
+/// numbers and booleans written out.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<Text<'de>, D::Error> {
     struct V;
     impl<'de> Visitor<'de> for V {
-        type Value = Option<String>;
+        type Value = Text<'de>;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a text")
         }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Some(Cow::Borrowed(v)))
+        }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
+            Ok(Some(Cow::Owned(v.to_owned())))
         }
         fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
+            Ok(Some(Cow::Owned(v)))
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(Cow::Owned(v.to_string())))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(Cow::Owned(v.to_string())))
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(Cow::Owned(v.to_string())))
         }
         fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
+            Ok(Some(Cow::Owned(v.to_string())))
         }
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)

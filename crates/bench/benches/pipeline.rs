@@ -1,7 +1,10 @@
 //! Micro-benchmarks of the hot paths, so a regression shows in a pull
 //! request: parsing and normalizing raw offers, and each sink's batch write.
 //!
-//! Run with `cargo bench -p jobharvest-bench`.
+//! Run with `cargo bench -p jobharvest-bench`. Parsing and normalizing
+//! are timed in CPU time of the benchmarking thread ([`ThreadCpuTime`]),
+//! so that other work on the machine does not blur them; sinks in wall
+//! time (they write files).
 
 // criterion_group! generates an undocumented public function.
 #![allow(missing_docs)]
@@ -9,7 +12,11 @@
 use std::hint::black_box;
 use std::path::Path;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::measurement::Measurement;
+use criterion::{
+    BenchmarkGroup, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main,
+};
+use jobharvest_bench::ThreadCpuTime;
 use jobharvest_core::testkit::Generator;
 use jobharvest_core::{JobRecord, NormalizeOptions, Registry, SinkContext};
 use serde_json::Value;
@@ -24,14 +31,53 @@ fn raw_offers() -> Vec<String> {
         .collect()
 }
 
-fn normalize(c: &mut Criterion) {
+fn normalize(c: &mut Criterion<ThreadCpuTime>) {
     let offers = raw_offers();
     let bytes: usize = offers.iter().map(String::len).sum();
     let mut group = c.benchmark_group("france_travail");
     group.throughput(Throughput::Bytes(bytes as u64));
+    parse_and_normalize(&mut group, &offers);
+    group.finish();
+}
+
+/// Realistic offers made by `gen_offers.py` (nested objects present, partial
+/// or missing, long descriptions, several skills), as raw JSON lines; `None`
+/// when `python3` cannot run it.
+fn generated_offers(count: usize) -> Option<Vec<String>> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("gen_offers.py");
+    let dir = tempfile::tempdir().ok()?;
+    let out = dir.path().join("offers.jsonl");
+    let status = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(count.to_string())
+        .arg(&out)
+        .status()
+        .ok()?;
+    status.success().then_some(())?;
+    let text = std::fs::read_to_string(out).ok()?;
+    Some(text.lines().map(String::from).collect())
+}
+
+/// The whole mapping on realistic generated offers, in offers per second:
+/// the figure a replay's normalize stage runs at.
+fn normalize_generated(c: &mut Criterion<ThreadCpuTime>) {
+    let Some(offers) = generated_offers(2_000) else {
+        eprintln!("france_travail_generated skipped: python3 could not run gen_offers.py");
+        return;
+    };
+    let mut group = c.benchmark_group("france_travail_generated");
+    group.throughput(Throughput::Elements(offers.len() as u64));
+    group.sample_size(20);
+    parse_and_normalize(&mut group, &offers);
+    group.finish();
+}
+
+/// `parse_only` (serde_json into a `Value`, the floor of any typed parse
+/// with that parser), then the whole mapping without and with contacts.
+fn parse_and_normalize<M: Measurement>(group: &mut BenchmarkGroup<'_, M>, offers: &[String]) {
     group.bench_function("parse_only", |b| {
         b.iter(|| {
-            for raw in &offers {
+            for raw in offers {
                 black_box(serde_json::from_str::<Value>(raw).unwrap());
             }
         })
@@ -45,7 +91,7 @@ fn normalize(c: &mut Criterion) {
         };
         group.bench_function(name, |b| {
             b.iter(|| {
-                for raw in &offers {
+                for raw in offers {
                     black_box(
                         jobharvest_france_travail::normalize::normalize(raw, &options).unwrap(),
                     );
@@ -53,7 +99,6 @@ fn normalize(c: &mut Criterion) {
             })
         });
     }
-    group.finish();
 }
 
 fn sinks(c: &mut Criterion) {
@@ -84,5 +129,10 @@ fn sinks(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, normalize, sinks);
-criterion_main!(benches);
+criterion_group! {
+    name = parsing;
+    config = Criterion::default().with_measurement(ThreadCpuTime::default());
+    targets = normalize, normalize_generated
+}
+criterion_group!(sinks_write, sinks);
+criterion_main!(parsing, sinks_write);
