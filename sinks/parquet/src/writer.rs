@@ -39,6 +39,10 @@ use crate::schema::{arrow_schema, column_array};
 /// Columns of long, unique free text.
 const LONG_TEXT: &[&str] = &["description", "company_description", "salary_comment"];
 
+/// Short text that is different on every offer: a dictionary would hold
+/// every value of the row group once more, plus an index per row.
+const UNIQUE_TEXT: &[&str] = &["source_id", "url", "apply_url", "fingerprint"];
+
 /// Encoder threads at most (the machine's cores, up to this).
 const MAX_ENCODERS: usize = 4;
 
@@ -173,6 +177,8 @@ impl ParquetSink {
                 props = props
                     .set_column_dictionary_enabled(path.clone(), false)
                     .set_column_statistics_enabled(path, EnabledStatistics::None);
+            } else if UNIQUE_TEXT.contains(&column.name) {
+                props = props.set_column_dictionary_enabled(ColumnPath::from(column.name), false);
             }
         }
         let schema = Arc::new(arrow_schema(&columns));

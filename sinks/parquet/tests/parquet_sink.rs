@@ -205,6 +205,31 @@ fn compression_level_is_used() {
 }
 
 #[test]
+fn dictionaries_only_where_values_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("d.parquet");
+    let records = Generator::new().records(0, 500);
+    write(&path, json!({}), &records, 2);
+    let (metadata, batches) = read(&path);
+    assert_values(&batches, &records, &select_columns(None, true).unwrap());
+    let group = metadata.row_group(0);
+    let has_dictionary = |name: &str| {
+        let chunk = group
+            .columns()
+            .iter()
+            .find(|c| c.column_path().string() == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        chunk.dictionary_page_offset().is_some()
+    };
+    for unique in ["source_id", "url", "fingerprint", "description", "raw"] {
+        assert!(!has_dictionary(unique), "{unique} has a dictionary");
+    }
+    for repeated in ["source", "contract_type", "department_code"] {
+        assert!(has_dictionary(repeated), "{repeated} has no dictionary");
+    }
+}
+
+#[test]
 fn columns_are_written_in_the_order_given() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cols.parquet");
