@@ -61,7 +61,7 @@ fn default_max_row_group_rows() -> usize {
     65_536
 }
 
-/// 8 MiB holds about 9,000 offers with their raw payload per row group:
+/// 8 MiB holds about 5,500 offers with their raw payload per row group:
 /// large enough for readers to skip by statistics, small enough that the
 /// sink's memory stays flat (README, "Performance").
 fn default_max_row_group_bytes() -> usize {
