@@ -16,7 +16,7 @@ const RECENT: usize = 1 << 16;
 
 /// A set of `u64` keys, about 8 bytes a key.
 #[derive(Debug, Default)]
-pub struct KeySet {
+pub(crate) struct KeySet {
     /// Every key merged so far, ascending, without repeats.
     sorted: Vec<u64>,
     /// Keys inserted since the last merge; none of them is in `sorted`.
@@ -24,13 +24,8 @@ pub struct KeySet {
 }
 
 impl KeySet {
-    /// An empty set.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Adds `key`; `true` when it was not in the set.
-    pub fn insert(&mut self, key: u64) -> bool {
+    pub(crate) fn insert(&mut self, key: u64) -> bool {
         if self.sorted.binary_search(&key).is_ok() || !self.recent.insert(key) {
             return false;
         }
@@ -38,21 +33,6 @@ impl KeySet {
             self.merge();
         }
         true
-    }
-
-    /// Whether `key` is in the set.
-    pub fn contains(&self, key: u64) -> bool {
-        self.recent.contains(&key) || self.sorted.binary_search(&key).is_ok()
-    }
-
-    /// How many keys the set holds.
-    pub fn len(&self) -> usize {
-        self.sorted.len() + self.recent.len()
-    }
-
-    /// Whether the set is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Moves the recent keys into the sorted vector.
@@ -84,6 +64,10 @@ impl KeySet {
 mod tests {
     use super::*;
 
+    fn len(set: &KeySet) -> usize {
+        set.sorted.len() + set.recent.len()
+    }
+
     /// A deterministic stream of well-spread keys with repeats.
     fn keys(n: u64) -> impl Iterator<Item = u64> {
         (0..n).map(move |i| (i % (n / 3 + 1)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5555)
@@ -91,25 +75,25 @@ mod tests {
 
     #[test]
     fn agrees_with_a_hash_set_across_many_merges() {
-        let mut set = KeySet::new();
+        let mut set = KeySet::default();
         let mut reference = HashSet::new();
         // Several times RECENT, so keys are found in the sorted part, in the
         // recent part, and across merges.
         for key in keys(5 * RECENT as u64) {
             assert_eq!(set.insert(key), reference.insert(key), "key {key}");
         }
-        assert_eq!(set.len(), reference.len());
+        assert_eq!(len(&set), reference.len());
         assert!(set.sorted.len() >= RECENT, "no merge happened");
         assert!(set.sorted.windows(2).all(|w| w[0] < w[1]));
         for key in keys(5 * RECENT as u64) {
-            assert!(set.contains(key));
+            assert!(!set.insert(key), "key {key} lost");
         }
-        assert!(!set.contains(1));
+        assert!(set.insert(1));
     }
 
     #[test]
     fn merges_keys_smaller_and_larger_than_every_merged_key() {
-        let mut set = KeySet::new();
+        let mut set = KeySet::default();
         for k in 1_000_000..1_000_000 + RECENT as u64 {
             assert!(set.insert(k));
         }
@@ -125,7 +109,7 @@ mod tests {
             assert!(!set.insert(k));
         }
         assert!(!set.insert(1_000_005));
-        assert_eq!(set.len(), 2 * RECENT);
+        assert_eq!(len(&set), 2 * RECENT);
         assert!(set.sorted.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(set.sorted.first(), Some(&0));
         assert_eq!(
@@ -136,11 +120,11 @@ mod tests {
 
     #[test]
     fn memory_is_about_eight_bytes_a_key() {
-        let mut set = KeySet::new();
+        let mut set = KeySet::default();
         for k in keys(3 * 1_000_000) {
             set.insert(k);
         }
-        assert_eq!(set.len(), 1_000_001);
+        assert_eq!(len(&set), 1_000_001);
         let bytes = set.sorted.capacity() * 8 + set.recent.capacity() * 9;
         assert!(bytes < 10_000_000, "{bytes} bytes for 1M keys");
     }

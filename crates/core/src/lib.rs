@@ -17,7 +17,7 @@ pub mod error;
 pub mod filter;
 pub mod fingerprint;
 pub mod http;
-pub mod keyset;
+mod keyset;
 pub mod merge;
 pub mod mode;
 pub mod quota;

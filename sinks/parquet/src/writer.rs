@@ -169,7 +169,9 @@ impl ParquetSink {
         // Long free text (descriptions, the raw payload) is unique per offer:
         // a dictionary never pays off there, and min/max statistics of
         // kilobyte-long strings cost a full comparison of every value while
-        // no query filters on them. Both stay on for every other column.
+        // no query filters on them. Unique ids lose the dictionary only:
+        // their statistics are short and let readers skip row groups. Both
+        // stay on for every other column.
         for &c in &columns {
             let column = &COLUMNS[c];
             if column.kind == ColumnKind::Json || LONG_TEXT.contains(&column.name) {
