@@ -145,7 +145,8 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     record.attribution = Some(match record.updated_at {
         Some(at) => format!(
             "Source : France Travail, offre mise à jour le {}",
-            at.format("%Y-%m-%d")
+            // A date displays as YYYY-MM-DD without a format string to parse.
+            at.date_naive()
         ),
         None => "Source : France Travail".to_string(),
     });
