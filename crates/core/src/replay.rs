@@ -49,6 +49,10 @@ pub struct ReplayConfig {
     /// Records per batch sent to the sinks.
     #[serde(default = "default_batch_size")]
     pub batch_size: usize,
+    /// Threads that parse and normalize (default: one fewer than the
+    /// machine's cores, at least one, at most eight).
+    #[serde(default)]
+    pub workers: Option<usize>,
 }
 
 /// 128 offers of about 4 KB make batches of well under a megabyte, so the
@@ -74,6 +78,14 @@ impl SourceConfig for ReplayConfig {
         if self.batch_size == 0 {
             return Err(Error::config("batch_size: must be at least 1"));
         }
+        if self
+            .workers
+            .is_some_and(|w| !(1..=MAX_WORKERS).contains(&w))
+        {
+            return Err(Error::config(format!(
+                "workers: must be between 1 and {MAX_WORKERS}; leave it out to use one fewer than the machine's cores"
+            )));
+        }
         let path = cx.resolve(&self.path);
         let skipped_path = self
             .skipped_path
@@ -91,6 +103,7 @@ impl SourceConfig for ReplayConfig {
             options: NormalizeOptions::with_personal_data(self.include_personal_data),
             on_error: self.on_error,
             batch_size: self.batch_size,
+            workers: self.workers.unwrap_or_else(normalize_workers),
         }))
     }
 }
@@ -102,6 +115,7 @@ struct Replay {
     options: NormalizeOptions,
     on_error: OnError,
     batch_size: usize,
+    workers: usize,
 }
 
 impl std::fmt::Debug for Replay {
@@ -150,6 +164,20 @@ struct Normalized {
 /// Most bytes of text in one chunk, whatever `batch_size` says.
 const CHUNK_BYTES: usize = 4 << 20;
 
+/// Most normalizing threads a spec may ask for.
+const MAX_WORKERS: usize = 64;
+
+/// How many threads normalize by default: one core is left to the sinks
+/// (Parquet's encoders, the CSV and XLSX writers), which do at least as much
+/// work per offer as parsing and normalizing. On the 2-core benchmark
+/// machine one worker instead of two lowered the peak memory of a
+/// 100,000-offer replay into Parquet + CSV by 6–10 MB and its CPU time a
+/// little, CSV alone as fast as before (README, "Performance"): a second
+/// worker only contended with the sinks for the same two cores.
+fn normalize_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).clamp(1, 8))
+}
+
 impl Replay {
     fn open(&self) -> Result<Box<dyn BufRead + Send>> {
         let file = File::open(&self.path).map_err(|e| {
@@ -171,19 +199,19 @@ impl Replay {
     /// Reads, normalizes and emits every line.
     ///
     /// Three stages on their own threads, joined by bounded queues: this
-    /// thread reads chunks of whole lines; one worker per core normalizes
-    /// them; one emitter puts the results back in file order and emits
-    /// them. File order is kept, so a failing run always names the first
-    /// bad line, and outputs are the same from run to run.
+    /// thread reads chunks of whole lines; `workers` threads normalize
+    /// them; one emitter puts the results back in file order and
+    /// emits them. File order is kept, so a failing run always names the
+    /// first bad line, and outputs are the same from run to run.
     fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
         let mut reader = self.open()?;
-        let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(8));
-        let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers);
+        let workers = self.workers;
+        let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers.max(2));
         // Only the workers hold the chunk queue's receiver: once they have
         // all stopped (the emitter stopped), the reader's next send fails
         // instead of blocking forever.
         let chunk_rx = std::sync::Arc::new(std::sync::Mutex::new(chunk_rx));
-        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Normalized>(workers);
+        let (done_tx, done_rx) = std::sync::mpsc::sync_channel::<Normalized>(workers.max(2));
 
         std::thread::scope(|scope| {
             for _ in 0..workers {
@@ -425,8 +453,12 @@ mod tests {
         for i in 0..5000 {
             data.push_str(&format!("{{\"id\":\"{i}\"}}\n"));
         }
-        let (res, ids, _, _) =
-            replay(data.as_bytes(), false, serde_json::json!({"batch_size": 7})).await;
+        let (res, ids, _, _) = replay(
+            data.as_bytes(),
+            false,
+            serde_json::json!({"batch_size": 7, "workers": 4}),
+        )
+        .await;
         res.unwrap();
         let want: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
         assert_eq!(ids, want);
@@ -437,11 +469,31 @@ mod tests {
         let (res, _, _, _) = replay(
             lines.join("\n").as_bytes(),
             false,
-            serde_json::json!({"batch_size": 7}),
+            serde_json::json!({"batch_size": 7, "workers": 4}),
         )
         .await;
         let err = res.unwrap_err().to_string();
         assert!(err.contains("in.jsonl:2501:"), "{err}");
+    }
+
+    #[test]
+    fn workers_out_of_range_is_a_config_error_naming_the_option() {
+        let mut reg = Registry::new();
+        crate::register(&mut reg);
+        reg.register_normalizer("t", Arc::new(IdOnly));
+        for workers in [0, MAX_WORKERS + 1] {
+            let spec = serde_json::json!({"type": "replay", "connector": "t", "path": "x.jsonl", "workers": workers});
+            let err = reg
+                .build_source(spec, "sources[0]", std::path::Path::new("."))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("workers: must be between 1 and 64"), "{err}");
+        }
+        let spec = serde_json::json!({"type": "replay", "connector": "t", "path": "x.jsonl", "workers": 3});
+        assert!(
+            reg.build_source(spec, "sources[0]", std::path::Path::new("."))
+                .is_ok()
+        );
     }
 
     #[tokio::test]
