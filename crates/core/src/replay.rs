@@ -171,9 +171,10 @@ const MAX_WORKERS: usize = 64;
 /// (Parquet's encoders, the CSV and XLSX writers), which do at least as much
 /// work per offer as parsing and normalizing. On the 2-core benchmark
 /// machine one worker instead of two lowered the peak memory of a
-/// 100,000-offer replay into Parquet + CSV by 6–10 MB and its CPU time a
-/// little, CSV alone as fast as before (README, "Performance"): a second
-/// worker only contended with the sinks for the same two cores.
+/// 100,000-offer replay into Parquet + CSV by 7 MB and its CPU and wall
+/// time by about 5% (medians of 8 interleaved runs each), CSV alone as fast
+/// as before (README, "Performance"): a second worker only contended with
+/// the sinks for the same two cores.
 fn normalize_workers() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).clamp(1, 8))
 }
@@ -206,6 +207,8 @@ impl Replay {
     fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
         let mut reader = self.open()?;
         let workers = self.workers;
+        // Two chunks at least in each queue, so that a lone worker finds the
+        // next chunk read while it normalizes this one.
         let (chunk_tx, chunk_rx) = std::sync::mpsc::sync_channel::<Chunk>(workers.max(2));
         // Only the workers hold the chunk queue's receiver: once they have
         // all stopped (the emitter stopped), the reader's next send fails
