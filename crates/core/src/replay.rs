@@ -167,6 +167,9 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// Most normalizing threads a spec may ask for.
 const MAX_WORKERS: usize = 64;
 
+/// Most normalizing threads by default, however many cores there are.
+const DEFAULT_MAX_WORKERS: usize = 8;
+
 /// How many threads normalize by default: one core is left to the sinks
 /// (Parquet's encoders, the CSV and XLSX writers), which do at least as much
 /// work per offer as parsing and normalizing. On the 2-core benchmark
@@ -176,7 +179,9 @@ const MAX_WORKERS: usize = 64;
 /// as before (README, "Performance"): a second worker only contended with
 /// the sinks for the same two cores.
 fn normalize_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).clamp(1, 8))
+    std::thread::available_parallelism().map_or(1, |n| {
+        n.get().saturating_sub(1).clamp(1, DEFAULT_MAX_WORKERS)
+    })
 }
 
 impl Replay {
