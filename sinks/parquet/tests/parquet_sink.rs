@@ -12,7 +12,7 @@ use jobharvest_core::testkit::{self, Expected, Generator, expected_row, sink_con
 use jobharvest_core::{COLUMNS, ColumnKind, JobRecord, Registry, SinkReport, select_columns};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
-use parquet::file::metadata::ParquetMetaData;
+use parquet::file::metadata::{ColumnChunkMetaData, ParquetMetaData, RowGroupMetaData};
 use serde_json::{Value, json};
 
 fn registry() -> Registry {
@@ -204,28 +204,76 @@ fn compression_level_is_used() {
     assert!(fast < faster, "level 1 ({fast} B) vs level -5 ({faster} B)");
 }
 
+/// `n` generated records written in `batches` batches with the default
+/// options, and what reads back.
+fn written_with_defaults(
+    n: usize,
+    batches: usize,
+) -> (
+    Vec<JobRecord>,
+    std::sync::Arc<ParquetMetaData>,
+    Vec<RecordBatch>,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("default.parquet");
+    let records = Generator::new().records(0, n);
+    write(&path, json!({}), &records, batches);
+    let (metadata, read_back) = read(&path);
+    (records, metadata, read_back)
+}
+
+/// The column chunk of `group` named `name`.
+fn chunk<'a>(group: &'a RowGroupMetaData, name: &str) -> &'a ColumnChunkMetaData {
+    group
+        .columns()
+        .iter()
+        .find(|c| c.column_path().string() == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
 #[test]
 fn dictionaries_only_where_values_repeat() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("d.parquet");
-    let records = Generator::new().records(0, 500);
-    write(&path, json!({}), &records, 2);
-    let (metadata, batches) = read(&path);
+    let (records, metadata, batches) = written_with_defaults(500, 2);
     assert_values(&batches, &records, &select_columns(None, true).unwrap());
     let group = metadata.row_group(0);
-    let has_dictionary = |name: &str| {
-        let chunk = group
-            .columns()
-            .iter()
-            .find(|c| c.column_path().string() == name)
-            .unwrap_or_else(|| panic!("no column {name}"));
-        chunk.dictionary_page_offset().is_some()
-    };
+    let has_dictionary = |name: &str| chunk(group, name).dictionary_page_offset().is_some();
     for unique in ["source_id", "url", "fingerprint", "description", "raw"] {
         assert!(!has_dictionary(unique), "{unique} has a dictionary");
     }
     for repeated in ["source", "contract_type", "department_code"] {
         assert!(has_dictionary(repeated), "{repeated} has no dictionary");
+    }
+}
+
+/// Statistics per column chunk (readers skip row groups by them), no page
+/// index of min and max per page (it would repeat the chunk's for the short
+/// columns and the writer holds it in memory until the end), and an offset
+/// index so single pages of `raw` can still be fetched.
+#[test]
+fn statistics_per_chunk_and_an_offset_index_but_no_column_index() {
+    let (_, metadata, _) = written_with_defaults(300, 3);
+    let group = metadata.row_group(0);
+    let chunk = |name: &str| chunk(group, name);
+    for name in ["created_at", "contract_type", "source_id"] {
+        let stats = chunk(name).statistics();
+        assert!(
+            stats.is_some_and(|s| s.min_bytes_opt().is_some() && s.max_bytes_opt().is_some()),
+            "{name} has no min/max: {stats:?}"
+        );
+    }
+    for name in ["description", "raw"] {
+        assert!(chunk(name).statistics().is_none(), "{name} has statistics");
+    }
+    for c in group.columns() {
+        let name = c.column_path().string();
+        assert!(
+            c.column_index_offset().is_none(),
+            "{name} has a column index"
+        );
+        assert!(
+            c.offset_index_offset().is_some(),
+            "{name} has no offset index"
+        );
     }
 }
 
