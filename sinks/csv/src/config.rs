@@ -43,6 +43,13 @@ pub struct CsvConfig {
     /// after those of an existing file whose header matches the columns.
     #[serde(default)]
     pub write: WriteMode,
+    /// Whether text that a spreadsheet would run as a formula (it starts
+    /// with `=`, `+`, `-`, `@`, a tab or a carriage return) is written with
+    /// a leading `'`. Default: on with `bom: true` (the file is meant for
+    /// Excel), off otherwise (the file is meant for code, which would read
+    /// the quote as part of the text).
+    #[serde(default)]
+    pub escape_formulas: Option<bool>,
 }
 
 /// Off: the raw payload is kilobytes of JSON per offer, more than Excel
@@ -65,6 +72,12 @@ fn default_list_separator() -> String {
 }
 
 impl CsvConfig {
+    /// Whether formula-like text gets a leading `'` (see
+    /// [`CsvConfig::escape_formulas`]).
+    pub fn escapes_formulas(&self) -> bool {
+        self.escape_formulas.unwrap_or(self.bom)
+    }
+
     /// The delimiter as the byte the CSV writer wants.
     ///
     /// # Errors

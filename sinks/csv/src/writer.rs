@@ -30,6 +30,8 @@ pub struct CsvSink {
     rows: u64,
     /// Reused for every non-text field, so rows allocate nothing.
     field: String,
+    /// Whether formula-like text gets a leading `'`.
+    escape_formulas: bool,
 }
 
 impl std::fmt::Debug for CsvSink {
@@ -68,6 +70,7 @@ impl CsvSink {
             list_separator: config.list_separator.clone(),
             rows: 0,
             field: String::new(),
+            escape_formulas: config.escapes_formulas(),
         };
         if fresh {
             let header: Vec<&str> = sink.columns.iter().map(|&c| COLUMNS[c].name).collect();
@@ -81,16 +84,30 @@ impl CsvSink {
     fn write_row(&mut self, record: &JobRecord) -> csv::Result<()> {
         for &c in &self.columns {
             let cell = record.cell(c);
-            if let Cell::Text(s) = cell {
-                self.writer.write_field(s)?;
-            } else {
-                self.field.clear();
-                format_cell(&mut self.field, cell, &self.list_separator);
-                self.writer.write_field(&self.field)?;
+            let textual = matches!(cell, Cell::Text(_) | Cell::List(_));
+            match cell {
+                Cell::Text(s) if !(self.escape_formulas && runs_as_formula(s)) => {
+                    self.writer.write_field(s)?;
+                }
+                _ => {
+                    self.field.clear();
+                    format_cell(&mut self.field, cell, &self.list_separator);
+                    // Only text: a negative number is a number to Excel.
+                    if textual && self.escape_formulas && runs_as_formula(&self.field) {
+                        self.field.insert(0, '\'');
+                    }
+                    self.writer.write_field(&self.field)?;
+                }
             }
         }
         self.writer.write_record(None::<&[u8]>)
     }
+}
+
+/// Whether a spreadsheet opening the file would run `text` as a formula
+/// (OWASP's list of leading characters for CSV injection).
+fn runs_as_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
 }
 
 /// Writes `cell` as CSV text: nothing for a null, RFC 3339 UTC with `Z`

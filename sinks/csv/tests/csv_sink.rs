@@ -31,6 +31,27 @@ fn read(path: &Path, delimiter: u8) -> (bool, Vec<String>, Vec<Vec<String>>) {
     (bom, header, rows)
 }
 
+/// The text the sink writes for `want`: with `escaped`, text a spreadsheet
+/// would run as a formula gets a leading `'` (numbers never do).
+fn as_written(want: &Expected, list_separator: &str, escaped: bool) -> String {
+    let text = want.to_text(list_separator);
+    let textual = matches!(want, Expected::Text(_) | Expected::List(_));
+    if escaped && textual && text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
+/// Whether `extra` asks for formula escaping (by default, with a BOM).
+fn escapes(extra: &Value) -> bool {
+    let bom = extra.get("bom").and_then(Value::as_bool).unwrap_or(false);
+    extra
+        .get("escape_formulas")
+        .and_then(Value::as_bool)
+        .unwrap_or(bom)
+}
+
 /// Writes `n` generated records with `extra` options, reads them back and
 /// compares every cell with what went in.
 fn round_trip(extra: Value, delimiter: u8, list_separator: &str, n: usize) -> (Vec<u8>, bool) {
@@ -61,7 +82,8 @@ fn round_trip(extra: Value, delimiter: u8, list_separator: &str, n: usize) -> (V
         let expected = expected_row(record, &columns);
         assert_eq!(row.len(), expected.len(), "row {i}");
         for ((got, want), name) in row.iter().zip(&expected).zip(&names) {
-            assert_eq!(got, &want.to_text(list_separator), "row {i}, column {name}");
+            let text = as_written(want, list_separator, escapes(&extra));
+            assert_eq!(got, &text, "row {i}, column {name}");
             if let Expected::Float(f) = want {
                 assert_eq!(got.parse::<f64>().unwrap(), *f, "row {i}, {name}");
             }
@@ -107,6 +129,54 @@ fn semicolon_and_bom_for_french_excel() {
         text.contains(";Commas, everywhere, here;"),
         "`,` not quoted"
     );
+}
+
+/// CSV injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return runs as a formula when Excel opens the file.
+#[test]
+fn formula_like_text_is_escaped_for_excel_and_left_alone_for_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example\",\"Postuler\")",
+        "+33 1 23 45 67 89",
+        "- Vendeur (H/F)",
+        "@SUM(A1:A9)",
+        "\tcmd",
+        "\rcmd",
+    ];
+    let mut records = Generator::new().records(0, hostile.len() + 1);
+    for (r, text) in records.iter_mut().zip(hostile) {
+        r.title = Some(text.to_string());
+        r.skills = vec![text.to_string(), "SQL".into()];
+        r.salary_min = Some(-1.5);
+    }
+    records[hostile.len()].title = Some("Vendeur = conseiller".into());
+    let columns = ["title", "skills", "salary_min"];
+    let rows_written_with = |mut extra: Value| {
+        let path = dir.path().join("f.csv");
+        extra["columns"] = json!(columns);
+        testkit::write_all(&registry(), sink_config("csv", &path, extra), &records, 2);
+        read(&path, b',').2
+    };
+    for (extra, escaped) in [
+        (json!({}), false),
+        (json!({"bom": true}), true),
+        (json!({"escape_formulas": true}), true),
+        (json!({"bom": true, "escape_formulas": false}), false),
+    ] {
+        let rows = rows_written_with(extra.clone());
+        for (row, text) in rows.iter().zip(hostile) {
+            let want = if escaped {
+                format!("'{text}")
+            } else {
+                text.to_string()
+            };
+            assert_eq!(row[0], want, "title with {extra}");
+            assert_eq!(row[1], format!("{want} | SQL"), "skills with {extra}");
+            assert_eq!(row[2], "-1.5", "a negative number stays a number ({extra})");
+        }
+        assert_eq!(rows[hostile.len()][0], "Vendeur = conseiller", "{extra}");
+    }
 }
 
 #[test]
@@ -236,7 +306,7 @@ fn append_adds_rows_after_the_existing_ones() {
     for (row, record) in rows.iter().zip(&records) {
         let want: Vec<String> = expected_row(record, &columns)
             .iter()
-            .map(|e| e.to_text(" | "))
+            .map(|e| as_written(e, " | ", escapes(&extra)))
             .collect();
         assert_eq!(row, &want);
     }
