@@ -168,9 +168,9 @@ impl ParquetSink {
         // short columns is one or two pages, so a page index would repeat
         // the chunk's min and max, and the writer holds every page index in
         // memory until the file closes (3.4 MB of 9.8 at a million offers,
-        // `examples/metadata_size.rs`). The
-        // offset index (where each page starts) is still written, so
-        // readers can still fetch single pages of `raw`.
+        // `examples/metadata_size.rs`). The offset index (where each page
+        // starts) is still written, so readers can fetch single pages of
+        // `raw`.
         let mut props = WriterProperties::builder()
             .set_compression(Compression::ZSTD(config.zstd_level()?))
             .set_statistics_enabled(EnabledStatistics::Chunk);
