@@ -73,6 +73,21 @@ async fn run_async(dir: &Path, mode: &str) -> (Rows, String) {
     (rows(dir), err)
 }
 
+/// The requests the run's summary line counts for source `name`.
+fn summary_requests(stderr: &str, name: &str) -> usize {
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with(&format!("source {name} (")))
+        .unwrap_or_else(|| panic!("no summary line for `{name}` in:\n{stderr}"));
+    let before = line
+        .split(" requests")
+        .next()
+        .and_then(|head| head.rsplit(' ').next());
+    before
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no request count in `{line}`"))
+}
+
 /// The sinks of the France Travail jobs: a CSV file and the SQLite mirror
 /// `out/mirror.sqlite`.
 const FT_SINKS: &str =
@@ -357,6 +372,9 @@ async fn three_runs(sinks: &str) -> (Standin, tempfile::TempDir, String) {
         [(gone.clone(), 204)],
         "only the unseen offer is checked"
     );
+    // The summary counts every request the run sent, the check included.
+    let sent = ft.log().len() - second_run;
+    assert_eq!(summary_requests(&err, "ft"), sent, "{err}");
     (ft, dir, gone)
 }
 

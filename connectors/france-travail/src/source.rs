@@ -381,9 +381,10 @@ impl Source for FranceTravailSource {
         crate::harvest::plan(*self, cx).await.map(Some)
     }
 
-    fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
-        // Its own counters: the check runs after the harvest's summary line.
-        match self.http_client(Arc::new(SourceStats::new())) {
+    fn removal_check(&self, stats: Arc<SourceStats>) -> Option<Arc<dyn RemovalCheck>> {
+        // Counted with the harvest's requests: the run's summary is taken
+        // after the removals are confirmed.
+        match self.http_client(stats) {
             Ok(http) => Some(Arc::new(OfferCheck::new(http, self.endpoints.base.clone()))),
             Err(e) => {
                 warn!(error = %e, "Cannot build the client that confirms removals; offers not returned will count as removed.");

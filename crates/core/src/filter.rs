@@ -151,8 +151,11 @@ impl Source for Filtered {
         self.inner.run(cx.with_filter(self.filter)).await
     }
 
-    fn removal_check(&self) -> Option<std::sync::Arc<dyn crate::tracking::RemovalCheck>> {
-        self.inner.removal_check()
+    fn removal_check(
+        &self,
+        stats: std::sync::Arc<crate::source::SourceStats>,
+    ) -> Option<std::sync::Arc<dyn crate::tracking::RemovalCheck>> {
+        self.inner.removal_check(stats)
     }
 
     async fn plan(self: Box<Self>, cx: SourceContext) -> Result<Option<Plan>> {

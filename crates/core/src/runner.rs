@@ -387,7 +387,7 @@ impl Runner {
             if let Some(since) = since {
                 tracing::info!(source = %built.name, %since, "Incremental: asking for what changed since the last run.");
             }
-            removal_checks.push((built.name.clone(), built.source.removal_check()));
+            removal_checks.push((built.name.clone(), built.source.removal_check(st.clone())));
             let scx = SourceContext::new(
                 built.name.as_str(),
                 tx.clone(),
@@ -1188,7 +1188,7 @@ mod tests {
         async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
             Box::new(self.0).run(cx).await
         }
-        fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+        fn removal_check(&self, _stats: Arc<SourceStats>) -> Option<Arc<dyn RemovalCheck>> {
             Some(Arc::new(KeepK))
         }
     }

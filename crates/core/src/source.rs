@@ -510,9 +510,11 @@ pub trait Source: Send + std::fmt::Debug {
 
     /// How a mirror run confirms that offers the harvest no longer returned
     /// are gone from the board, taken before [`Source::run`] consumes the
-    /// source. `None` (the default): an offer a complete harvest did not
-    /// return counts as removed.
-    fn removal_check(&self) -> Option<Arc<dyn RemovalCheck>> {
+    /// source. Its requests count into `stats`, the source's own counters,
+    /// so the run's summary shows them. `None` (the default): an offer a
+    /// complete harvest did not return counts as removed.
+    fn removal_check(&self, stats: Arc<SourceStats>) -> Option<Arc<dyn RemovalCheck>> {
+        let _ = stats;
         None
     }
 }
