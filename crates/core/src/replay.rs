@@ -495,7 +495,8 @@ mod tests {
                 .build_source(spec, "sources[0]", std::path::Path::new("."))
                 .unwrap_err()
                 .to_string();
-            assert!(err.contains("workers: must be between 1 and 64"), "{err}");
+            let want = format!("workers: must be between 1 and {MAX_WORKERS}");
+            assert!(err.contains(&want), "{err}");
         }
         let spec = serde_json::json!({"type": "replay", "connector": "t", "path": "x.jsonl", "workers": 3});
         assert!(

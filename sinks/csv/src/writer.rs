@@ -84,21 +84,20 @@ impl CsvSink {
     fn write_row(&mut self, record: &JobRecord) -> csv::Result<()> {
         for &c in &self.columns {
             let cell = record.cell(c);
-            let textual = matches!(cell, Cell::Text(_) | Cell::List(_));
-            match cell {
-                Cell::Text(s) if !(self.escape_formulas && runs_as_formula(s)) => {
-                    self.writer.write_field(s)?;
-                }
-                _ => {
-                    self.field.clear();
-                    format_cell(&mut self.field, cell, &self.list_separator);
-                    // Only text: a negative number is a number to Excel.
-                    if textual && self.escape_formulas && runs_as_formula(&self.field) {
-                        self.field.insert(0, '\'');
-                    }
-                    self.writer.write_field(&self.field)?;
-                }
+            // Only text: a negative number is a number to Excel.
+            let escape = self.escape_formulas && matches!(cell, Cell::Text(_) | Cell::List(_));
+            if let Cell::Text(s) = cell
+                && !(escape && runs_as_formula(s))
+            {
+                self.writer.write_field(s)?;
+                continue;
             }
+            self.field.clear();
+            format_cell(&mut self.field, cell, &self.list_separator);
+            if escape && runs_as_formula(&self.field) {
+                self.field.insert(0, '\'');
+            }
+            self.writer.write_field(&self.field)?;
         }
         self.writer.write_record(None::<&[u8]>)
     }
