@@ -8,6 +8,7 @@
 //! edge (the registry holds plain function pointers).
 
 use std::collections::BTreeMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -49,6 +50,18 @@ pub trait Normalizer: Send + Sync {
     fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord>;
 }
 
+/// Opens an archive of raw offers kept in a file format the core does not
+/// read (the raw column of a Parquet output), as JSON lines: one payload per
+/// line, in the archive's order, and an empty line for a row without a
+/// payload or from another board, so that line numbers stay row numbers.
+///
+/// The second argument is the board whose payloads to keep (the replay's
+/// `connector`).
+///
+/// # Errors
+/// When the file cannot be opened or holds no raw payloads, with the fix.
+pub type ArchiveOpener = fn(&Path, &str) -> Result<Box<dyn Read + Send>>;
+
 /// What building a source may use. Building does no I/O.
 #[derive(Clone)]
 #[non_exhaustive]
@@ -58,6 +71,7 @@ pub struct BuildContext {
     /// The name of the source in the spec (its `name`, or its `type`).
     pub name: String,
     normalizers: Arc<BTreeMap<&'static str, Arc<dyn Normalizer>>>,
+    archives: Arc<BTreeMap<&'static str, ArchiveOpener>>,
 }
 
 impl BuildContext {
@@ -85,6 +99,13 @@ impl BuildContext {
                     .join(", ")
             ))
         })
+    }
+
+    /// The opener registered for archives with `path`'s extension, if any
+    /// (files of other extensions are JSON lines).
+    pub fn archive_opener(&self, path: &Path) -> Option<ArchiveOpener> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        self.archives.get(ext.as_str()).copied()
     }
 }
 
@@ -212,6 +233,7 @@ pub struct Registry {
     sources: BTreeMap<&'static str, (TypeInfo, BuildSourceFn)>,
     sinks: BTreeMap<&'static str, (TypeInfo, PrepareSinkFn)>,
     normalizers: BTreeMap<&'static str, Arc<dyn Normalizer>>,
+    archives: BTreeMap<&'static str, ArchiveOpener>,
 }
 
 /// Deserializes `value` into `T`, naming the key path of any error.
@@ -288,6 +310,19 @@ impl Registry {
         self
     }
 
+    /// Registers how the `replay` source reads archives whose file name ends
+    /// with one of `extensions` (lower case, without the dot).
+    pub fn register_archive(
+        &mut self,
+        extensions: &[&'static str],
+        opener: ArchiveOpener,
+    ) -> &mut Self {
+        for ext in extensions {
+            self.archives.insert(ext, opener);
+        }
+        self
+    }
+
     /// The registered source types.
     pub fn sources(&self) -> impl Iterator<Item = &TypeInfo> {
         self.sources.values().map(|(i, _)| i)
@@ -304,6 +339,7 @@ impl Registry {
             base_dir: base_dir.to_path_buf(),
             name: name.to_string(),
             normalizers: Arc::new(self.normalizers.clone()),
+            archives: Arc::new(self.archives.clone()),
         }
     }
 

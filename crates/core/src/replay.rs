@@ -3,7 +3,9 @@
 //!
 //! This is how a harvest is re-normalized after a mapping change, how the
 //! offline demo works, and how the pipeline is benchmarked without a
-//! network. Files ending in `.gz` are decompressed on the fly.
+//! network. Files ending in `.gz` are decompressed on the fly; archives in
+//! other formats (the `raw` column of a Parquet output) are read through the
+//! opener their sink crate registered ([`crate::ArchiveOpener`]).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
@@ -15,7 +17,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::record::JobRecord;
-use crate::registry::{BuildContext, NormalizeOptions, Normalizer, SourceConfig};
+use crate::registry::{ArchiveOpener, BuildContext, NormalizeOptions, Normalizer, SourceConfig};
 use crate::source::{Capabilities, Flow, Source, SourceContext, SourceStats};
 
 /// What to do with a line that is not a valid offer.
@@ -35,7 +37,8 @@ pub enum OnError {
 pub struct ReplayConfig {
     /// The connector whose normalization to apply (`france_travail`).
     pub connector: String,
-    /// The JSON-lines file (`.gz` accepted).
+    /// The JSON-lines file (`.gz` accepted), or an archive in a registered
+    /// format (a Parquet output with its `raw` column).
     pub path: PathBuf,
     /// What to do with a malformed line.
     #[serde(default)]
@@ -97,6 +100,8 @@ impl SourceConfig for ReplayConfig {
                 PathBuf::from(p)
             });
         Ok(Box::new(Replay {
+            archive: cx.archive_opener(&path),
+            connector: self.connector,
             path,
             skipped_path,
             normalizer,
@@ -109,6 +114,9 @@ impl SourceConfig for ReplayConfig {
 }
 
 struct Replay {
+    /// How to read `path` when it is not JSON lines.
+    archive: Option<ArchiveOpener>,
+    connector: String,
     path: PathBuf,
     skipped_path: PathBuf,
     normalizer: Arc<dyn Normalizer>,
@@ -186,6 +194,11 @@ fn normalize_workers() -> usize {
 
 impl Replay {
     fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+        if let Some(open) = self.archive {
+            let lines = open(&self.path, &self.connector)
+                .map_err(|e| e.prefixed("check `path` in the replay source"))?;
+            return Ok(Box::new(BufReader::with_capacity(1 << 20, lines)));
+        }
         let file = File::open(&self.path).map_err(|e| {
             Error::io("open the replay file", &self.path, e)
                 .prefixed("check `path` in the replay source")

@@ -2,6 +2,7 @@
 //! with parquet's Arrow reader: schema, row groups, codec, every value.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
 
 use arrow_array::cast::AsArray;
@@ -459,4 +460,88 @@ fn a_directory_without_dataset_and_a_file_with_it_are_refused() {
     std::fs::write(&file, b"PAR1").unwrap();
     let msg = open(&file, json!({"dataset": true}));
     assert!(msg.contains("is a file"), "{msg}");
+}
+
+/// Every line the archive reader gives for `path`, as `board`'s replay
+/// reads them.
+fn archive_lines(path: &Path, board: &str) -> Vec<String> {
+    let mut text = String::new();
+    jobharvest_sink_parquet::open_raw_archive(path, board)
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn the_raw_column_reads_back_as_json_lines_of_one_board() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archive.parquet");
+    // More rows than one read decodes, from several boards, some without
+    // a payload, one pretty-printed.
+    let mut records = Generator::new().records(0, 2_500);
+    records[3].raw = Some("{\n  \"id\": \"pretty\",\r\n  \"text\": \"a\\nb\"\n}".into());
+    write(&path, json!({"max_row_group_rows": 1_000}), &records, 5);
+
+    let mut boards: Vec<&str> = records.iter().map(|r| r.source.as_str()).collect();
+    boards.sort_unstable();
+    boards.dedup();
+    assert!(boards.len() > 1, "{boards:?}");
+    assert!(
+        records.iter().any(|r| r.raw.is_none()),
+        "no row without raw"
+    );
+    boards.push("nobody");
+    let mut total = 0;
+    for board in boards {
+        let lines = archive_lines(&path, board);
+        assert_eq!(lines.len(), records.len(), "{board}: one line per row");
+        for (i, (line, record)) in lines.iter().zip(&records).enumerate() {
+            let want = match &record.raw {
+                Some(raw) if record.source == board => raw.replace(['\n', '\r'], " "),
+                _ => String::new(),
+            };
+            assert_eq!(line, &want, "{board}, row {i}");
+            if !line.is_empty() {
+                serde_json::from_str::<Value>(line).unwrap();
+                total += 1;
+            }
+        }
+    }
+    assert_eq!(total, records.iter().filter(|r| r.raw.is_some()).count());
+    // The escaped break inside the string is left alone.
+    let lines = archive_lines(&path, &records[3].source);
+    assert_eq!(
+        serde_json::from_str::<Value>(&lines[3]).unwrap()["text"],
+        "a\nb"
+    );
+}
+
+#[test]
+fn an_archive_without_raw_or_not_parquet_is_refused_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("noraw.parquet");
+    let refused = |path: &Path| match jobharvest_sink_parquet::open_raw_archive(path, "x") {
+        Ok(_) => panic!("{} opened", path.display()),
+        Err(e) => e.to_string(),
+    };
+    write(
+        &path,
+        json!({"include_raw": false}),
+        &Generator::new().records(0, 3),
+        1,
+    );
+    let err = refused(&path);
+    assert!(
+        err.contains("no `raw` column") && err.contains("include_raw"),
+        "{err}"
+    );
+
+    let fake = dir.path().join("fake.parquet");
+    std::fs::write(&fake, "{\"id\": 1}\n").unwrap();
+    let err = refused(&fake);
+    assert!(
+        err.contains("as Parquet") && err.contains(".jsonl"),
+        "{err}"
+    );
 }
