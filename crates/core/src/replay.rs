@@ -67,8 +67,7 @@ fn default_batch_size() -> usize {
 
 impl SourceConfig for ReplayConfig {
     const TYPE: &'static str = "replay";
-    const DESCRIPTION: &'static str =
-        "Raw offers from a JSON-lines file (.gz accepted), normalized by a connector's mapping.";
+    const DESCRIPTION: &'static str = "Raw offers from a JSON-lines file (.gz accepted) or from the raw column of a Parquet output, normalized by a connector's mapping.";
 
     fn capabilities() -> Capabilities {
         Capabilities::local()
