@@ -1,11 +1,14 @@
 //! The `postgres` sink's options.
 
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
 use jobharvest_core::merge::is_plain_identifier;
 use jobharvest_core::{Error, Result, Secret, SinkConfig, SinkContext, select_columns};
 use serde::Deserialize;
+use tokio_postgres::config::SslMode;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::writer::PostgresSink;
 
@@ -17,6 +20,10 @@ use crate::writer::PostgresSink;
 ///     url: ${DATABASE_URL}
 ///     table: offers
 /// ```
+///
+/// TLS follows the URL's `sslmode` (see the crate's README): `require`,
+/// `verify-ca` and `verify-full` encrypt and verify the server, anything
+/// else connects in plaintext.
 ///
 /// `Debug` shows the URL as `***`: it usually holds a password.
 #[derive(Debug, Clone, Deserialize)]
@@ -38,6 +45,12 @@ pub struct PostgresConfig {
     /// How long to wait for the server to accept the connection.
     #[serde(default = "default_connect_timeout_secs")]
     pub connect_timeout_secs: u64,
+    /// A PEM file of CA certificates to trust instead of the system's
+    /// (libpq's `sslrootcert`), for a private CA such as Amazon RDS's or a
+    /// self-signed server; only with an `sslmode` that asks for TLS. A
+    /// relative path is from the spec's directory.
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_table() -> String {
@@ -83,7 +96,8 @@ impl PostgresConfig {
             )
             .with_context("key", "url"));
         }
-        let mut config = tokio_postgres::Config::from_str(self.url.expose()).map_err(|_| {
+        let url = crate::tls::prepare_url(self.url.expose())?;
+        let mut config = tokio_postgres::Config::from_str(&url).map_err(|_| {
             Error::config(
                 "url: not a PostgreSQL connection URL; use postgresql://USER:PASSWORD@HOST:5432/DATABASE (special characters in the password percent-encoded)",
             )
@@ -99,6 +113,35 @@ impl PostgresConfig {
             .connect_timeout(Duration::from_secs(self.connect_timeout_secs))
             .application_name("jobharvest");
         Ok(config)
+    }
+
+    /// Whether the connection `pg` (from [`Self::connection`]) is
+    /// encrypted: its `sslmode` is `require`, `verify-ca` or `verify-full`.
+    fn encrypts(pg: &tokio_postgres::Config) -> bool {
+        !matches!(pg.get_ssl_mode(), SslMode::Disable | SslMode::Prefer)
+    }
+
+    /// Refuses a `ca_file` the connection would not use: a user who gives
+    /// one expects TLS, and plaintext would be a silent downgrade.
+    fn check_ca_file(&self, pg: &tokio_postgres::Config) -> Result<()> {
+        if self.ca_file.is_some() && !Self::encrypts(pg) {
+            return Err(Error::config(
+                "ca_file: set, but the url does not ask for TLS (its sslmode is absent, disable or prefer), so the connection would not be encrypted; add `?sslmode=verify-full` to the url (or `sslmode=verify-full` in the key=value form), or remove `ca_file`",
+            )
+            .with_context("key", "ca_file"));
+        }
+        Ok(())
+    }
+
+    /// The TLS connector when `pg` asks for TLS, `None` for plaintext.
+    /// Reads `ca_file` (relative to the current directory here; the
+    /// spec's sinks have it resolved against the spec's directory).
+    pub(crate) fn tls(&self, pg: &tokio_postgres::Config) -> Result<Option<MakeRustlsConnect>> {
+        self.check_ca_file(pg)?;
+        if !Self::encrypts(pg) {
+            return Ok(None);
+        }
+        crate::tls::connector(self.ca_file.as_deref()).map(Some)
     }
 }
 
@@ -145,7 +188,7 @@ impl SinkConfig for PostgresConfig {
     }
 
     fn validate(&self) -> Result<()> {
-        self.connection()?;
+        self.check_ca_file(&self.connection()?)?;
         for (key, name) in [("table", &self.table), ("schema", &self.schema)] {
             if !is_plain_identifier(name) || name.starts_with("pg_") {
                 return Err(Error::config(format!(
@@ -163,7 +206,8 @@ impl SinkConfig for PostgresConfig {
         Ok(())
     }
 
-    fn open(self, _cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+    fn open(mut self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
+        self.ca_file = self.ca_file.map(|path| cx.resolve(&path));
         Ok(Box::new(PostgresSink::open(&self)?))
     }
 }

@@ -20,6 +20,7 @@
 mod config;
 mod schema;
 mod session;
+mod tls;
 mod writer;
 
 pub use config::PostgresConfig;

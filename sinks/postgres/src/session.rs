@@ -8,8 +8,10 @@ use jobharvest_core::merge::KEY_COLUMNS;
 use jobharvest_core::{COLUMNS, Cell, ColumnKind, Error, ErrorKind, JobRecord, Result};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::{Client, NoTls, Socket};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::{PostgresConfig, describe};
 use crate::schema::{
@@ -33,19 +35,19 @@ pub(crate) struct Session {
 impl Session {
     /// Connects, begins the transaction, takes the table's lock and makes
     /// the table ready (created, grown, checked) with its view and the
-    /// staging table.
-    pub(crate) async fn start(config: &PostgresConfig) -> Result<Self> {
+    /// staging table. `tls` is the connector when the URL asks for TLS
+    /// ([`PostgresConfig::tls`]), `None` for plaintext.
+    pub(crate) async fn start(
+        config: &PostgresConfig,
+        tls: Option<MakeRustlsConnect>,
+    ) -> Result<Self> {
         let pg = config.connection()?;
         let server = describe(&pg);
-        let (client, connection) = pg
-            .connect(NoTls)
-            .await
-            .map_err(|e| connect_error(&server, &e))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "The PostgreSQL connection closed.");
-            }
-        });
+        let ca_file = config.ca_file.as_deref();
+        let client = match tls {
+            Some(tls) => connect(&pg, tls, &server, ca_file).await?,
+            None => connect(&pg, NoTls, &server, ca_file).await?,
+        };
         let table = qualified(&config.schema, &config.table);
         let columns = config.column_indices()?;
         let mut session = Session {
@@ -245,10 +247,41 @@ impl Session {
     }
 }
 
+/// Connects with `tls` (rustls or none) and drives the connection on the
+/// runtime.
+async fn connect<T>(
+    pg: &tokio_postgres::Config,
+    tls: T,
+    server: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<Client>
+where
+    T: MakeTlsConnect<Socket>,
+    T::Stream: Send + 'static,
+    T::TlsConnect: Send,
+    <T::TlsConnect as TlsConnect<Socket>>::Future: Send,
+{
+    let (client, connection) = pg
+        .connect(tls)
+        .await
+        .map_err(|e| connect_error(server, &e, ca_file))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "The PostgreSQL connection closed.");
+        }
+    });
+    Ok(client)
+}
+
 /// An error while connecting: the server unreachable (temporary), the
-/// credentials or the database refused (permanent). Built from the
-/// server's message and the redacted URL, never from the URL itself.
-pub(crate) fn connect_error(server: &str, err: &tokio_postgres::Error) -> Error {
+/// credentials or the database refused, the TLS handshake failed
+/// (permanent). Built from the server's message and the redacted URL,
+/// never from the URL itself.
+pub(crate) fn connect_error(
+    server: &str,
+    err: &tokio_postgres::Error,
+    ca_file: Option<&std::path::Path>,
+) -> Error {
     if let Some(db) = err.as_db_error() {
         let code = db.code();
         let (kind, fix) = if *code == SqlState::INVALID_PASSWORD
@@ -273,6 +306,9 @@ pub(crate) fn connect_error(server: &str, err: &tokio_postgres::Error) -> Error 
                 db.message()
             ),
         );
+    }
+    if let Some(tls) = crate::tls::handshake_error(server, err, ca_file) {
+        return tls;
     }
     // The cause (connection refused, timed out, ...) is one level down.
     let cause = std::error::Error::source(err)

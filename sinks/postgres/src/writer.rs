@@ -5,6 +5,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use jobharvest_core::{Error, ErrorKind, JobRecord, Result, Sink, SinkReport};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::config::{PostgresConfig, describe};
 use crate::session::Session;
@@ -46,21 +47,20 @@ impl PostgresSink {
     /// # Errors
     /// A network error when the server cannot be reached, an auth error
     /// when it refuses the credentials, a sink error when the table cannot
-    /// hold the offers or another run holds it. None of them names the
-    /// password.
+    /// hold the offers or another run holds it, when the TLS handshake
+    /// fails (naming the likely fix), and a config error when `ca_file`
+    /// cannot be used. None of them names the password. A relative
+    /// `ca_file` is read from the current directory.
     pub fn open(config: &PostgresConfig) -> Result<Self> {
-        let target = format!(
-            "{} {}.{}",
-            describe(&config.connection()?),
-            config.schema,
-            config.table
-        );
+        let pg = config.connection()?;
+        let target = format!("{} {}.{}", describe(&pg), config.schema, config.table);
+        let tls = config.tls(&pg)?;
         let (commands, rx) = channel::<Command>();
         let (ready_tx, ready) = sync_channel::<Result<Vec<&'static str>>>(1);
         let config = config.clone();
         let thread = std::thread::Builder::new()
             .name("jobharvest-postgres".into())
-            .spawn(move || serve(&config, &ready_tx, &rx))
+            .spawn(move || serve(&config, tls, &ready_tx, &rx))
             .map_err(|e| {
                 Error::new(
                     ErrorKind::Sink,
@@ -113,6 +113,7 @@ impl PostgresSink {
 /// committing, the transaction is rolled back.
 fn serve(
     config: &PostgresConfig,
+    tls: Option<MakeRustlsConnect>,
     ready: &SyncSender<Result<Vec<&'static str>>>,
     commands: &Receiver<Command>,
 ) {
@@ -130,7 +131,7 @@ fn serve(
         }
     };
     runtime.block_on(async {
-        let mut session = match Session::start(config).await {
+        let mut session = match Session::start(config, tls).await {
             Ok(s) => s,
             Err(e) => {
                 let _ = ready.send(Err(e));

@@ -2,9 +2,10 @@
 //! to (`.ci/run` starts a throwaway one; see the README to run these
 //! locally). Without `DATABASE_URL` the tests that need a server say so and
 //! pass; the ones that need none (an unreachable server, redaction) always
-//! run.
+//! run. The TLS tests also need `PG_TLS_CA_FILE`, the CA of the server's
+//! certificate (`.ci/postgres.sh` makes one).
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 
 use chrono::{DateTime, Utc};
@@ -33,6 +34,29 @@ fn database_url(test: &str) -> Option<String> {
             None
         }
     }
+}
+
+/// The server's URL and the PEM file of its certificate's CA, or `None`
+/// after saying the test is skipped.
+fn tls_server(test: &str) -> Option<(String, String)> {
+    let url = database_url(test)?;
+    match std::env::var("PG_TLS_CA_FILE") {
+        Ok(ca) if !ca.is_empty() => Some((url, ca)),
+        _ => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test}: PG_TLS_CA_FILE is not set; `source .ci/postgres.sh && start_postgres` starts a throwaway server with TLS (see README)"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with `key=value` added to its query.
+fn with_param(url: &str, key: &str, value: &str) -> String {
+    let mut url = url::Url::parse(url).unwrap();
+    url.query_pairs_mut().append_pair(key, value);
+    url.into()
 }
 
 fn config(url: &str, table: &str, extra: Value) -> Value {
@@ -498,4 +522,242 @@ fn a_missing_schema_is_created() {
     let all = query(&url, &format!("SELECT count(*) FROM {schema}.offers"));
     assert_eq!(all[0].get::<_, i64>(0), 5);
     sql(&url, &format!("DROP SCHEMA {schema} CASCADE"));
+}
+
+/// Writes `records` in two runs of a sink of `sink_config` (whose table is
+/// `table`), and tells whether the second run's connection was encrypted,
+/// as the server sees the connection that holds the table's lock while the
+/// run is open.
+fn write_and_tell_encryption(
+    url: &str,
+    table: &str,
+    sink_config: &Value,
+    records: &[JobRecord],
+) -> bool {
+    let half = records.len() / 2;
+    testkit::write_all(&registry(), sink_config.clone(), &records[..half], 1);
+    let mut sink = open(sink_config.clone()).unwrap();
+    sink.write(&records[half..]).unwrap();
+    let holders: Vec<bool> = query(
+        url,
+        &format!(
+            "SELECT DISTINCT s.pid, s.ssl FROM pg_locks l JOIN pg_stat_ssl s ON s.pid = l.pid \
+             WHERE l.relation = '{table}'::regclass AND l.pid <> pg_backend_pid()"
+        ),
+    )
+    .iter()
+    .map(|row| row.get(1))
+    .collect();
+    assert_eq!(holders.len(), 1, "one connection writes the table");
+    let report = sink.finish().unwrap();
+    assert_eq!(report.rows, (records.len() - half) as u64);
+    assert_rows(&read(url, table), &expected(records));
+    holders[0]
+}
+
+#[test]
+fn sslmode_require_with_ca_file_writes_over_tls() {
+    let Some((url, ca)) = tls_server("sslmode_require_with_ca_file_writes_over_tls") else {
+        return;
+    };
+    let table = fresh_table(&url, "tls_require");
+    let sink = config(
+        &with_param(&url, "sslmode", "require"),
+        &table,
+        json!({"ca_file": ca}),
+    );
+    let records = Generator::new().records(0, 24);
+    assert!(
+        write_and_tell_encryption(&url, &table, &sink, &records),
+        "the sink's connection is not encrypted"
+    );
+}
+
+#[test]
+fn without_sslmode_the_sink_stays_in_plaintext() {
+    let Some(url) = database_url("without_sslmode_the_sink_stays_in_plaintext") else {
+        return;
+    };
+    // The CI server accepts TLS: a sink that negotiated it by itself (as
+    // libpq's `prefer` does) would show here.
+    let records = Generator::new().records(0, 8);
+    for (sink_url, test) in [
+        (url.clone(), "tls_absent"),
+        (with_param(&url, "sslmode", "prefer"), "tls_prefer"),
+    ] {
+        let table = fresh_table(&url, test);
+        let sink = config(&sink_url, &table, json!({}));
+        assert!(
+            !write_and_tell_encryption(&url, &table, &sink, &records),
+            "{test}: encrypted without being asked"
+        );
+    }
+}
+
+#[test]
+fn sslmode_require_without_ca_file_refuses_a_private_ca() {
+    let Some((url, _)) = tls_server("sslmode_require_without_ca_file_refuses_a_private_ca") else {
+        return;
+    };
+    let table = fresh_table(&url, "tls_unknown_ca");
+    let records = Generator::new().records(0, 6);
+    testkit::write_all(&registry(), config(&url, &table, json!({})), &records, 1);
+    let before = read(&url, &table);
+    let err = open_err(config(
+        &with_param(&url, "sslmode", "require"),
+        &table,
+        json!({}),
+    ));
+    let msg = format!("{err} {err:?}");
+    assert_eq!(err.kind(), ErrorKind::Sink, "{msg}");
+    assert!(msg.contains("TLS with PostgreSQL at"), "{msg}");
+    assert!(msg.contains("`ca_file`"), "{msg}");
+    assert!(
+        msg.contains("does not trust") || msg.contains("this system's CA certificates"),
+        "{msg}"
+    );
+    let password = url::Url::parse(&url).unwrap().password().map(str::to_owned);
+    if let Some(password) = password {
+        assert!(!msg.contains(&password), "password leaked: {msg}");
+    }
+    assert_eq!(read(&url, &table), before, "the table changed");
+}
+
+#[test]
+fn sslmode_verify_full_and_verify_ca_are_accepted() {
+    let Some((url, ca)) = tls_server("sslmode_verify_full_and_verify_ca_are_accepted") else {
+        return;
+    };
+    // A relative `ca_file` is read from the spec's directory.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(&ca, dir.path().join("server-ca.pem")).unwrap();
+    let mut by_name = url::Url::parse(&url).unwrap();
+    by_name.set_host(Some("localhost")).unwrap();
+    for (url, mode, test) in [
+        (url.clone(), "verify-full", "tls_verify_full"),
+        (by_name.into(), "verify-ca", "tls_verify_ca"),
+    ] {
+        let table = fresh_table(&url, test);
+        let records = Generator::new().records(0, 5);
+        let sink = registry()
+            .prepare_sink(
+                config(
+                    &with_param(&url, "sslmode", mode),
+                    &table,
+                    json!({"ca_file": "server-ca.pem"}),
+                ),
+                "sinks[0]",
+            )
+            .unwrap()
+            .open(&SinkContext::new(dir.path()))
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let mut sink = sink;
+        sink.write(&records).unwrap();
+        assert_eq!(sink.finish().unwrap().rows, 5);
+        assert_rows(&read(&url, &table), &expected(&records));
+    }
+}
+
+#[test]
+fn a_certificate_for_another_host_name_is_refused() {
+    let Some((url, ca)) = tls_server("a_certificate_for_another_host_name_is_refused") else {
+        return;
+    };
+    // The server's address, under a name its certificate does not have.
+    let parsed = url::Url::parse(&url).unwrap();
+    let port = parsed.port().unwrap_or(5432);
+    let Some(addr) = std::net::ToSocketAddrs::to_socket_addrs(&(parsed.host_str().unwrap(), port))
+        .unwrap()
+        .find(std::net::SocketAddr::is_ipv4)
+    else {
+        panic!("the server's host has no IPv4 address");
+    };
+    let mut renamed = parsed.clone();
+    renamed.set_host(Some("db.jobharvest.invalid")).unwrap();
+    let renamed = with_param(
+        &with_param(renamed.as_str(), "hostaddr", &addr.ip().to_string()),
+        "sslmode",
+        "verify-full",
+    );
+    let err = open_err(config(&renamed, "offers", json!({"ca_file": ca})));
+    let msg = err.to_string();
+    assert_eq!(err.kind(), ErrorKind::Sink, "{msg}");
+    assert!(msg.contains("db.jobharvest.invalid"), "{msg}");
+    assert!(msg.contains("host name"), "{msg}");
+}
+
+#[test]
+fn a_server_without_tls_under_require_names_sslmode() {
+    // A server that answers the TLS request with "no", as one with
+    // ssl = off does.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 8];
+        socket.read_exact(&mut request).unwrap();
+        socket.write_all(b"N").unwrap();
+        request
+    });
+    let url = format!("postgresql://harvester:S3cret-pw@127.0.0.1:{port}/jobs?sslmode=require");
+    let err = open_err(config(&url, "offers", json!({})));
+    let msg = format!("{err} {err:?}");
+    assert_eq!(
+        server.join().unwrap(),
+        [0, 0, 0, 8, 4, 210, 22, 47],
+        "an SSLRequest"
+    );
+    assert_eq!(err.kind(), ErrorKind::Sink, "{msg}");
+    assert!(msg.contains("does not accept TLS"), "{msg}");
+    assert!(msg.contains("sslmode"), "{msg}");
+    assert!(!msg.contains("S3cret-pw"), "password leaked: {msg}");
+}
+
+#[test]
+fn ca_file_needs_an_sslmode_that_asks_for_tls() {
+    let url = "postgresql://harvester:S3cret-pw@db.example.invalid/jobs";
+    for url in [url.to_owned(), format!("{url}?sslmode=prefer")] {
+        let err = registry()
+            .prepare_sink(
+                config(&url, "offers", json!({"ca_file": "ca.pem"})),
+                "sinks[0]",
+            )
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+        let msg = err.to_string();
+        assert!(msg.contains("ca_file"), "{msg}");
+        assert!(msg.contains("sslmode=verify-full"), "{msg}");
+        assert!(!msg.contains("S3cret-pw"), "{msg}");
+    }
+    // A missing file is named, resolved against the spec's directory,
+    // before any connection.
+    let dir = tempfile::tempdir().unwrap();
+    let err = registry()
+        .prepare_sink(
+            config(
+                &format!("{url}?sslmode=verify-full"),
+                "offers",
+                json!({"ca_file": "nowhere/ca.pem"}),
+            ),
+            "sinks[0]",
+        )
+        .unwrap()
+        .open(&SinkContext::new(dir.path()))
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&dir.path().join("nowhere/ca.pem").display().to_string()),
+        "{msg}"
+    );
+    let shown = format!(
+        "{:?}",
+        serde_json::from_value::<jobharvest_sink_postgres::PostgresConfig>(
+            json!({"url": format!("{url}?sslmode=require"), "ca_file": "ca.pem"})
+        )
+        .unwrap()
+    );
+    assert!(!shown.contains("S3cret-pw"), "{shown}");
+    assert!(shown.contains("ca.pem"), "{shown}");
 }
