@@ -293,10 +293,15 @@ fn watch(
     stats: Vec<(String, Arc<SourceStats>)>,
     limit: Option<u64>,
 ) -> tokio::task::JoinHandle<()> {
-    let style = ProgressStyle::with_template(
-        "{prefix:>12} [{elapsed_precise}] {wide_bar} {pos}/{len} offers {msg}",
-    )
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    // With a length known (the board's total, or a replay's estimate from
+    // how far it has read its file), the bar also shows the time left.
+    let template = |eta: &str| {
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>12}} [{{elapsed_precise}}] {{wide_bar}} {{pos}}/{{len}} offers{eta} {{msg}}"
+        ))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+    };
+    let (style, with_eta) = (template(""), template(", {eta} left"));
     let bars: Vec<(ProgressBar, Arc<SourceStats>)> = stats
         .into_iter()
         .map(|(name, st)| {
@@ -311,10 +316,18 @@ fn watch(
         })
         .collect();
     tokio::spawn(async move {
+        let mut timed = vec![false; bars.len()];
         loop {
-            for (bar, st) in &bars {
+            for ((bar, st), timed) in bars.iter().zip(&mut timed) {
                 let offers = SourceStats::get(&st.offers);
-                let total = st.total().map(|t| limit.map_or(t, |l| t.min(l)));
+                let total = st
+                    .total()
+                    .or_else(|| st.expected())
+                    .map(|t| limit.map_or(t, |l| t.min(l)));
+                if total.is_some() && !*timed {
+                    bar.set_style(with_eta.clone());
+                    *timed = true;
+                }
                 bar.set_length(total.unwrap_or(offers).max(offers));
                 bar.set_position(offers);
                 bar.set_message(format!(

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -148,6 +149,42 @@ impl Source for Replay {
     }
 }
 
+/// A file that counts the bytes read from it (before decompression).
+struct Counted {
+    file: File,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// How much of a replay file has been read, to estimate how many lines it
+/// holds.
+struct ReadSoFar {
+    /// For a compressed file, the compressed bytes read; `None` for plain
+    /// text, where the bytes of the lines read are exact.
+    compressed: Option<Arc<AtomicU64>>,
+    size: u64,
+}
+
+impl ReadSoFar {
+    /// The lines of the whole file, if the `lines` read so far (`bytes`
+    /// long, uncompressed) are typical. Compressed bytes are counted as
+    /// the decoder reads them, a little ahead of the lines.
+    fn estimate(&self, lines: u64, bytes: u64) -> u64 {
+        let read = match &self.compressed {
+            Some(read) => read.load(Ordering::Relaxed),
+            None => bytes,
+        };
+        (u128::from(lines) * u128::from(self.size) / u128::from(read.max(1))) as u64
+    }
+}
+
 /// A run of whole lines read from the file, the unit of parallel work.
 struct Chunk {
     seq: u64,
@@ -192,26 +229,38 @@ fn normalize_workers() -> usize {
 }
 
 impl Replay {
-    fn open(&self) -> Result<Box<dyn BufRead + Send>> {
+    /// The file as lines, and for a JSON-lines file (compressed or not)
+    /// the bytes of it read so far with its size, to estimate progress.
+    fn open(&self) -> Result<(Box<dyn BufRead + Send>, Option<ReadSoFar>)> {
         if let Some(open) = self.archive {
             let lines = open(&self.path, &self.connector)
                 .map_err(|e| e.prefixed("check `path` in the replay source"))?;
-            return Ok(Box::new(BufReader::with_capacity(1 << 20, lines)));
+            return Ok((Box::new(BufReader::with_capacity(1 << 20, lines)), None));
         }
         let file = File::open(&self.path).map_err(|e| {
             Error::io("open the replay file", &self.path, e)
                 .prefixed("check `path` in the replay source")
         })?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
         let gz = self
             .path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("gz"));
-        let inner: Box<dyn Read + Send> = if gz {
-            Box::new(flate2::read::MultiGzDecoder::new(file))
+        let (inner, compressed): (Box<dyn Read + Send>, _) = if gz {
+            let read = Arc::new(AtomicU64::new(0));
+            let file = Counted {
+                file,
+                read: Arc::clone(&read),
+            };
+            (
+                Box::new(flate2::read::MultiGzDecoder::new(file)),
+                Some(read),
+            )
         } else {
-            Box::new(file)
+            (Box::new(file), None)
         };
-        Ok(Box::new(BufReader::with_capacity(1 << 20, inner)))
+        let so_far = (size > 0).then_some(ReadSoFar { compressed, size });
+        Ok((Box::new(BufReader::with_capacity(1 << 20, inner)), so_far))
     }
 
     /// Reads, normalizes and emits every line.
@@ -222,7 +271,7 @@ impl Replay {
     /// emits them. File order is kept, so a failing run always names the
     /// first bad line, and outputs are the same from run to run.
     fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
-        let mut reader = self.open()?;
+        let (mut reader, so_far) = self.open()?;
         let workers = self.workers;
         // Two chunks at least in each queue, so that a lone worker finds the
         // next chunk read while it normalizes this one.
@@ -251,11 +300,20 @@ impl Replay {
             drop(chunk_rx);
             let emitter = scope.spawn(move || self.emit_in_order(done_rx, cx, handle));
 
-            let read = self.read_chunks(&mut reader, &chunk_tx);
+            let read = self.read_chunks(&mut reader, &chunk_tx, |lines, bytes| {
+                if let Some(so_far) = &so_far {
+                    cx.stats().set_expected(so_far.estimate(lines, bytes));
+                }
+            });
             drop(chunk_tx);
             let emitted = emitter
                 .join()
                 .unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "the replay emitter panicked")));
+            if so_far.is_some() {
+                // The estimate counted lines; the bar ends on what was kept.
+                let offers = SourceStats::get(&cx.stats().offers);
+                cx.stats().set_expected(offers);
+            }
             // An emitter error (a bad line, the run stopping) explains a
             // reader stopped by a closed queue, so it goes first.
             emitted.and(read)
@@ -263,12 +321,16 @@ impl Replay {
     }
 
     /// Reads whole lines into chunks until the file ends or the workers stop.
+    /// `progress` is told how many lines, and bytes of lines, were read
+    /// after each chunk.
     fn read_chunks(
         &self,
         reader: &mut dyn BufRead,
         tx: &std::sync::mpsc::SyncSender<Chunk>,
+        progress: impl Fn(u64, u64),
     ) -> Result<()> {
         let mut number = 0u64;
+        let mut total_bytes = 0u64;
         for seq in 0.. {
             let first_line = number + 1;
             let mut bytes = Vec::with_capacity(CHUNK_BYTES.min(self.batch_size * 4096));
@@ -286,6 +348,7 @@ impl Replay {
             if ends.is_empty() {
                 return Ok(());
             }
+            total_bytes += bytes.len() as u64;
             if tx
                 .send(Chunk {
                     seq,
@@ -297,6 +360,7 @@ impl Replay {
             {
                 return Ok(()); // the emitter stopped; it says why
             }
+            progress(number, total_bytes);
         }
         Ok(())
     }
@@ -415,11 +479,27 @@ mod tests {
         }
     }
 
+    /// What a test replay gave.
+    struct Replayed {
+        res: Result<()>,
+        ids: Vec<String>,
+        skipped: u64,
+        side: Option<Vec<u8>>,
+        /// The progress estimate as each batch arrived, and at the end.
+        expected_seen: Vec<Option<u64>>,
+        stats: Arc<SourceStats>,
+    }
+
     async fn replay(
         content: &[u8],
         gz: bool,
         extra: serde_json::Value,
     ) -> (Result<()>, Vec<String>, u64, Option<Vec<u8>>) {
+        let r = replay_run(content, gz, extra).await;
+        (r.res, r.ids, r.skipped, r.side)
+    }
+
+    async fn replay_run(content: &[u8], gz: bool, extra: serde_json::Value) -> Replayed {
         let dir = tempfile::tempdir().unwrap();
         let name = if gz { "in.jsonl.gz" } else { "in.jsonl" };
         let path = dir.path().join(name);
@@ -447,14 +527,55 @@ mod tests {
         let cx = SourceContext::new("r", tx, stats.clone(), Arc::new(Seen::default()), None);
         let task = tokio::spawn(built.source.run(cx));
         let mut ids = vec![];
+        let mut expected_seen = vec![];
         while let Some(b) = rx.recv().await {
             ids.extend(b.iter().map(|r| r.source_id.clone()));
+            expected_seen.push(stats.expected());
         }
         let res = task.await.unwrap();
         let skipped = SourceStats::get(&stats.skipped);
         // The side file, read before the folder goes away.
         let side = std::fs::read(dir.path().join("in.jsonl.skipped.jsonl")).ok();
-        (res, ids, skipped, side)
+        Replayed {
+            res,
+            ids,
+            skipped,
+            side,
+            expected_seen,
+            stats,
+        }
+    }
+
+    /// The progress estimate: exact from the first chunk on for lines of
+    /// one length, and at the end the offers kept, whatever the estimate
+    /// said; never the board's `total`, which the summary would print as
+    /// reported.
+    #[tokio::test]
+    async fn progress_is_estimated_from_how_far_the_file_was_read() {
+        let mut data = String::new();
+        for i in 0..3000 {
+            data.push_str(&format!("{{\"id\":\"{i:05}\"}}\n"));
+        }
+        // Two repeats and a bad line: 3,003 lines, 3,000 offers kept.
+        data.push_str("{\"id\":\"00001\"}\n{\"id\":\"00002\"}\n{bad line}\n");
+        let extra = serde_json::json!({"batch_size": 50, "on_error": "skip"});
+        let r = replay_run(data.as_bytes(), false, extra.clone()).await;
+        r.res.unwrap();
+        assert_eq!(r.ids.len(), 3000);
+        let seen: Vec<u64> = r.expected_seen.iter().map(|e| e.unwrap()).collect();
+        // Every line but the bad one is 15 bytes: the file's size over 15,
+        // from the first chunk on, while the bad line is not yet read.
+        let by_size = data.len() as u64 / 15;
+        assert_eq!(by_size, 3002);
+        assert!(seen[..50].iter().all(|&e| e == by_size), "{seen:?}");
+        assert_eq!(r.stats.expected(), Some(3000));
+        assert_eq!(r.stats.total(), None);
+
+        let r = replay_run(data.as_bytes(), true, extra).await;
+        r.res.unwrap();
+        assert!(r.expected_seen.iter().all(Option::is_some));
+        assert_eq!(r.stats.expected(), Some(3000));
+        assert_eq!(r.stats.total(), None);
     }
 
     #[tokio::test]

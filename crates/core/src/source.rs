@@ -166,6 +166,9 @@ pub struct SourceStats {
     /// Access tokens fetched.
     pub tokens: AtomicU64,
     total: AtomicU64,
+    /// An estimate of how many records the source will emit, for progress
+    /// only (0: none); see [`SourceStats::set_expected`].
+    expected: AtomicU64,
 }
 
 impl SourceStats {
@@ -188,6 +191,22 @@ impl SourceStats {
         match self.total.load(Ordering::Relaxed) {
             Self::UNKNOWN => None,
             t => Some(t),
+        }
+    }
+
+    /// Records an estimate of how many records the source will emit, for
+    /// the progress bar only: the summary never shows it, unlike
+    /// [`SourceStats::set_total`]. A replay estimates it from how far it has
+    /// read its file.
+    pub fn set_expected(&self, expected: u64) {
+        self.expected.store(expected, Ordering::Relaxed);
+    }
+
+    /// The estimate of [`SourceStats::set_expected`], if any.
+    pub fn expected(&self) -> Option<u64> {
+        match self.expected.load(Ordering::Relaxed) {
+            0 => None,
+            e => Some(e),
         }
     }
 
