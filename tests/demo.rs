@@ -139,9 +139,7 @@ fn replay_reads_a_parquet_archive_back() {
     .unwrap();
     let out = jobharvest(dir.path(), &["run", "other.yaml"], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("Harvested 0 offers"),
-        "{}",
-        stderr(&out)
-    );
+    let err = stderr(&out);
+    assert!(err.contains("Harvested 0 offers"), "{err}");
+    assert!(err.contains("check the replay's `connector`"), "{err}");
 }

@@ -73,6 +73,7 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>
         lines: Vec::new(),
         at: 0,
         other_boards: 0,
+        ours: 0,
     }))
 }
 
@@ -84,7 +85,9 @@ struct RawLines {
     /// The lines of the rows decoded last, and how far they were read.
     lines: Vec<u8>,
     at: usize,
+    /// Rows of other boards, and payloads of this one, read so far.
     other_boards: u64,
+    ours: u64,
 }
 
 impl RawLines {
@@ -95,7 +98,14 @@ impl RawLines {
         let batch = match self.reader.next() {
             Some(batch) => batch.map_err(io::Error::other)?,
             None => {
-                if self.other_boards > 0 {
+                if self.other_boards > 0 && self.ours == 0 {
+                    tracing::warn!(
+                        path = %self.path.display(),
+                        rows = self.other_boards,
+                        board = %self.board,
+                        "No row of the archive is from this board; check the replay's `connector`."
+                    );
+                } else if self.other_boards > 0 {
                     tracing::info!(
                         path = %self.path.display(),
                         rows = self.other_boards,
@@ -115,6 +125,7 @@ impl RawLines {
             if !ours {
                 self.other_boards += 1;
             } else if raw.is_valid(row) {
+                self.ours += 1;
                 let start = self.lines.len();
                 self.lines.extend_from_slice(raw.value(row).as_bytes());
                 for b in &mut self.lines[start..] {
