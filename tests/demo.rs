@@ -141,5 +141,9 @@ fn replay_reads_a_parquet_archive_back() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("Harvested 0 offers"), "{err}");
-    assert!(err.contains("check the replay's `connector`"), "{err}");
+    assert_eq!(
+        err.matches("check the replay's `connector`").count(),
+        1,
+        "{err}"
+    );
 }

@@ -49,7 +49,9 @@ pub fn init(verbose: u8, quiet: bool) -> Progress {
     });
     let default = match (quiet, verbose) {
         (true, _) => "error",
-        (false, 0) => "warn,jobharvest=info,jobharvest_core=info,jobharvest_france_travail=info",
+        // rustls logs a failed certificate check itself, before the error
+        // it returns, which jobharvest reports with the fix (`-v` shows it).
+        (false, 0) => "warn,rustls=off,jobharvest=info",
         (false, 1) => "info,jobharvest=debug,jobharvest_core=debug,jobharvest_france_travail=debug",
         _ => "trace",
     };

@@ -74,6 +74,7 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>
         at: 0,
         other_boards: 0,
         ours: 0,
+        ended: false,
     }))
 }
 
@@ -88,6 +89,7 @@ struct RawLines {
     /// Rows of other boards, and payloads of this one, read so far.
     other_boards: u64,
     ours: u64,
+    ended: bool,
 }
 
 impl RawLines {
@@ -97,7 +99,10 @@ impl RawLines {
         self.at = 0;
         let batch = match self.reader.next() {
             Some(batch) => batch.map_err(io::Error::other)?,
+            // Readers ask again after the end: say it once.
+            None if self.ended => return Ok(false),
             None => {
+                self.ended = true;
                 if self.other_boards > 0 && self.ours == 0 {
                     tracing::warn!(
                         path = %self.path.display(),
