@@ -37,8 +37,8 @@ pub use error::{Error, ErrorKind, Result};
 pub use mode::Mode;
 pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};
 pub use registry::{
-    ArchiveOpener, BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry, SinkConfig,
-    SourceConfig,
+    Archive, ArchiveOpener, BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry,
+    SinkConfig, SourceConfig,
 };
 pub use secret::Secret;
 pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns};

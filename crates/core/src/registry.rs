@@ -50,17 +50,24 @@ pub trait Normalizer: Send + Sync {
     fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord>;
 }
 
-/// Opens an archive of raw offers kept in a file format the core does not
-/// read (the raw column of a Parquet output), as JSON lines: one payload per
-/// line, in the archive's order, and an empty line for a row without a
-/// payload or from another board, so that line numbers stay row numbers.
-///
-/// The second argument is the board whose payloads to keep (the replay's
-/// `connector`).
+/// An archive of raw offers kept in a file format the core does not read
+/// (the raw column of a Parquet output), opened by its [`ArchiveOpener`].
+pub struct Archive {
+    /// The payloads as JSON lines: one per line, in the archive's order,
+    /// and an empty line for a row without a payload or from another board,
+    /// so that line numbers stay row numbers.
+    pub lines: Box<dyn Read + Send>,
+    /// How many rows (lines) the archive holds, if it says: the replay's
+    /// progress bar shows it.
+    pub rows: Option<u64>,
+}
+
+/// Opens an [`Archive`]. The second argument is the board whose payloads
+/// to keep (the replay's `connector`).
 ///
 /// # Errors
 /// When the file cannot be opened or holds no raw payloads, with the fix.
-pub type ArchiveOpener = fn(&Path, &str) -> Result<Box<dyn Read + Send>>;
+pub type ArchiveOpener = fn(&Path, &str) -> Result<Archive>;
 
 /// What building a source may use. Building does no I/O.
 #[derive(Clone)]

@@ -163,25 +163,34 @@ impl Read for Counted {
     }
 }
 
-/// How much of a replay file has been read, to estimate how many lines it
-/// holds.
-struct ReadSoFar {
-    /// For a compressed file, the compressed bytes read; `None` for plain
-    /// text, where the bytes of the lines read are exact.
-    compressed: Option<Arc<AtomicU64>>,
-    size: u64,
+/// What tells how many lines a replay holds, to show progress.
+enum Extent {
+    /// An archive that knows its rows (one line each).
+    Rows(u64),
+    /// A JSON-lines file of `size` bytes; for a compressed one, the
+    /// compressed bytes read so far (`None` for plain text, where the bytes
+    /// of the lines read are exact).
+    Bytes {
+        size: u64,
+        compressed: Option<Arc<AtomicU64>>,
+    },
 }
 
-impl ReadSoFar {
+impl Extent {
     /// The lines of the whole file, if the `lines` read so far (`bytes`
     /// long, uncompressed) are typical. Compressed bytes are counted as
     /// the decoder reads them, a little ahead of the lines.
     fn estimate(&self, lines: u64, bytes: u64) -> u64 {
-        let read = match &self.compressed {
-            Some(read) => read.load(Ordering::Relaxed),
-            None => bytes,
-        };
-        (u128::from(lines) * u128::from(self.size) / u128::from(read.max(1))) as u64
+        match self {
+            Extent::Rows(rows) => *rows,
+            Extent::Bytes { size, compressed } => {
+                let read = match compressed {
+                    Some(read) => read.load(Ordering::Relaxed),
+                    None => bytes,
+                };
+                (u128::from(lines) * u128::from(*size) / u128::from(read.max(1))) as u64
+            }
+        }
     }
 }
 
@@ -229,13 +238,13 @@ fn normalize_workers() -> usize {
 }
 
 impl Replay {
-    /// The file as lines, and for a JSON-lines file (compressed or not)
-    /// the bytes of it read so far with its size, to estimate progress.
-    fn open(&self) -> Result<(Box<dyn BufRead + Send>, Option<ReadSoFar>)> {
+    /// The file as lines, and what tells how many there are, if anything.
+    fn open(&self) -> Result<(Box<dyn BufRead + Send>, Option<Extent>)> {
         if let Some(open) = self.archive {
-            let lines = open(&self.path, &self.connector)
+            let archive = open(&self.path, &self.connector)
                 .map_err(|e| e.prefixed("check `path` in the replay source"))?;
-            return Ok((Box::new(BufReader::with_capacity(1 << 20, lines)), None));
+            let reader = BufReader::with_capacity(1 << 20, archive.lines);
+            return Ok((Box::new(reader), archive.rows.map(Extent::Rows)));
         }
         let file = File::open(&self.path).map_err(|e| {
             Error::io("open the replay file", &self.path, e)
@@ -259,8 +268,8 @@ impl Replay {
         } else {
             (Box::new(file), None)
         };
-        let so_far = (size > 0).then_some(ReadSoFar { compressed, size });
-        Ok((Box::new(BufReader::with_capacity(1 << 20, inner)), so_far))
+        let extent = (size > 0).then_some(Extent::Bytes { size, compressed });
+        Ok((Box::new(BufReader::with_capacity(1 << 20, inner)), extent))
     }
 
     /// Reads, normalizes and emits every line.
@@ -271,7 +280,7 @@ impl Replay {
     /// emits them. File order is kept, so a failing run always names the
     /// first bad line, and outputs are the same from run to run.
     fn read_all(&self, cx: &SourceContext, handle: &tokio::runtime::Handle) -> Result<()> {
-        let (mut reader, so_far) = self.open()?;
+        let (mut reader, extent) = self.open()?;
         let workers = self.workers;
         // Two chunks at least in each queue, so that a lone worker finds the
         // next chunk read while it normalizes this one.
@@ -301,15 +310,15 @@ impl Replay {
             let emitter = scope.spawn(move || self.emit_in_order(done_rx, cx, handle));
 
             let read = self.read_chunks(&mut reader, &chunk_tx, |lines, bytes| {
-                if let Some(so_far) = &so_far {
-                    cx.stats().set_expected(so_far.estimate(lines, bytes));
+                if let Some(extent) = &extent {
+                    cx.stats().set_expected(extent.estimate(lines, bytes));
                 }
             });
             drop(chunk_tx);
             let emitted = emitter
                 .join()
                 .unwrap_or_else(|_| Err(Error::new(ErrorKind::Io, "the replay emitter panicked")));
-            if so_far.is_some() {
+            if extent.is_some() {
                 // The estimate counted lines; the bar ends on what was kept.
                 let offers = SourceStats::get(&cx.stats().offers);
                 cx.stats().set_expected(offers);

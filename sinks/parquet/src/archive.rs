@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch, StringArray};
-use jobharvest_core::{Error, ErrorKind, Result};
+use jobharvest_core::{Archive, Error, ErrorKind, Result};
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
@@ -16,8 +16,9 @@ use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchR
 const ROWS_PER_READ: usize = 1024;
 
 /// Opens `path`, a Parquet file written with its `raw` column, as JSON
-/// lines of the payloads of `board` (the [`jobharvest_core::ArchiveOpener`]
-/// this crate registers for `.parquet` and `.pq`).
+/// lines of the payloads of `board`, with the file's row count (the
+/// [`jobharvest_core::ArchiveOpener`] this crate registers for `.parquet`
+/// and `.pq`).
 ///
 /// Each row gives one line, so line numbers in replay messages are row
 /// numbers. A row without a payload, or from another board (its `source`),
@@ -28,7 +29,7 @@ const ROWS_PER_READ: usize = 1024;
 /// # Errors
 /// When the file cannot be opened or is not Parquet, or has no `raw`
 /// column (written with `include_raw: false`), with the fix.
-pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>> {
+pub fn open_raw_archive(path: &Path, board: &str) -> Result<Archive> {
     let file = File::open(path).map_err(|e| Error::io("open the replay file", path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
         Error::new(
@@ -53,6 +54,7 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>
             path.display()
         ))
     })?;
+    let rows = u64::try_from(builder.metadata().file_metadata().num_rows()).ok();
     let leaves: Vec<usize> = std::iter::once(raw).chain(leaf("source")).collect();
     let mask = ProjectionMask::leaves(builder.parquet_schema(), leaves);
     let reader = builder
@@ -66,7 +68,7 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>
             )
             .with_source(e)
         })?;
-    Ok(Box::new(RawLines {
+    let lines = Box::new(RawLines {
         reader,
         path: path.to_path_buf(),
         board: board.to_string(),
@@ -75,7 +77,8 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Box<dyn Read + Send>
         other_boards: 0,
         ours: 0,
         ended: false,
-    }))
+    });
+    Ok(Archive { lines, rows })
 }
 
 /// The payloads of a Parquet file, as the bytes of JSON lines.

@@ -466,10 +466,11 @@ fn a_directory_without_dataset_and_a_file_with_it_are_refused() {
 /// reads them.
 fn archive_lines(path: &Path, board: &str) -> Vec<String> {
     let mut text = String::new();
-    jobharvest_sink_parquet::open_raw_archive(path, board)
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
+    let archive = jobharvest_sink_parquet::open_raw_archive(path, board).unwrap();
+    let mut lines = archive.lines;
+    lines.read_to_string(&mut text).unwrap();
+    let rows = archive.rows;
+    assert_eq!(rows, Some(text.lines().count() as u64), "rows of {board}");
     text.lines().map(str::to_string).collect()
 }
 
