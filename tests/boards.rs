@@ -48,7 +48,7 @@ async fn three_boards_land_in_one_parquet_file() {
     base_url: {}
     rate_limit_per_sec: 50
 sinks:
-  - {{ type: parquet, path: out/all.parquet }}
+  - {{ type: parquet, path: out/all.parquet, include_raw: true }}
 ",
         ft.api_url(),
         ft.token_url(),

@@ -109,7 +109,7 @@ fn replay_reads_a_parquet_archive_back() {
     std::fs::write(dir.path().join("offres.jsonl"), lines).unwrap();
     std::fs::write(
         dir.path().join("first.yaml"),
-        "sources:\n  - { type: replay, connector: france_travail, path: offres.jsonl }\nsinks:\n  - { type: parquet, path: archive.parquet, max_row_group_rows: 100 }\n  - { type: csv, path: first.csv }\n",
+        "sources:\n  - { type: replay, connector: france_travail, path: offres.jsonl }\nsinks:\n  - { type: parquet, path: archive.parquet, max_row_group_rows: 100, include_raw: true }\n  - { type: csv, path: first.csv }\n",
     )
     .unwrap();
     std::fs::write(

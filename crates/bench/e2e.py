@@ -6,7 +6,12 @@ same offers, in one session. Prints a Markdown table for the README.
 Usage (from the repository root, after `cargo build --release`):
 
     python3 crates/bench/e2e.py [--sizes 25000,100000,1000000] [--xlsx-sizes 25000,100000]
-                                [--notebook-sizes 25000,100000] [--data DIR] [--bin PATH]
+                                [--notebook-sizes 25000,100000] [--raw-sizes 100000]
+                                [--data DIR] [--bin PATH]
+
+Both sides run with jobharvest's defaults (no raw payload in any output);
+at --raw-sizes both also run with the payload in the Parquet file
+(`include_raw: true`, the notebook's `--raw`).
 
 Offers are generated once per size by gen_offers.py (seed 42) into --data
 (default target/bench-data). Each command runs as a child process; wall time
@@ -22,6 +27,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+RAW = "parquet (with raw) + csv"
 ROOT = HERE.parent.parent
 
 
@@ -51,8 +57,9 @@ def data_file(data_dir, n):
 
 def spec(dir_, data, sinks):
     text = "sources:\n  - { type: replay, connector: france_travail, path: %s }\nsinks:\n" % data
-    for kind, name in sinks:
-        text += f"  - {{ type: {kind}, path: {dir_ / name} }}\n"
+    for kind, name, *options in sinks:
+        extra = "".join(f", {o}" for o in options)
+        text += f"  - {{ type: {kind}, path: {dir_ / name}{extra} }}\n"
     path = dir_ / "bench.yaml"
     path.write_text(text)
     return path
@@ -64,6 +71,7 @@ def main():
     ap.add_argument("--xlsx-sizes", default="25000,100000")
     ap.add_argument("--notebook-sizes", default="25000,100000")
     ap.add_argument("--excel-notebook-sizes", default="25000")
+    ap.add_argument("--raw-sizes", default="100000", help="sizes also run with the raw payload in Parquet, on both sides")
     ap.add_argument("--all-sizes", default="100000", help="sizes also run into Parquet + CSV + XLSX at once")
     ap.add_argument("--data", default=str(ROOT / "target" / "bench-data"))
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "jobharvest"))
@@ -75,6 +83,7 @@ def main():
     nb_sizes = {int(s) for s in args.notebook_sizes.split(",") if s}
     xnb_sizes = {int(s) for s in args.excel_notebook_sizes.split(",") if s}
     all_sizes = {int(s) for s in args.all_sizes.split(",") if s}
+    raw_sizes = {int(s) for s in args.raw_sizes.split(",") if s}
 
     rows = []
     for n in sizes:
@@ -99,6 +108,12 @@ def main():
             if n in nb_sizes:
                 t, rss, _, _ = run([sys.executable, HERE / "notebook_pipeline.py", data, work / "nb"])
                 rows.append(("notebook (pandas + pyarrow)", "parquet + csv", n, mb, t, rss))
+            if n in raw_sizes:
+                s = spec(work, data, [("parquet", "o.parquet", "include_raw: true"), ("csv", "o.csv")])
+                t, rss, _, _ = run([args.bin, "-q", "run", s])
+                rows.append(("jobharvest", RAW, n, mb, t, rss))
+                t, rss, _, _ = run([sys.executable, HERE / "notebook_pipeline.py", data, work / "nbr", "--raw"])
+                rows.append(("notebook (pandas + pyarrow)", RAW, n, mb, t, rss))
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -106,10 +121,12 @@ def main():
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for who, what, n, mb, t, rss in rows:
         print(f"| {who} | {what} | {n:,} | {mb:,.0f} | {t:.2f} | {n / t:,.0f} | {mb / t:,.0f} | {rss:,.0f} |")
-    for n in sorted(nb_sizes & set(sizes)):
-        jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv" and r[2] == n)
-        nb = next(r for r in rows if r[0] == "notebook (pandas + pyarrow)" and r[2] == n)
-        print(f"\nAt {n:,} offers jobharvest is {nb[4] / jh[4]:.1f}x faster than the notebook, in {jh[5] / nb[5]:.2f}x its memory.")
+    print()
+    for what, sizes_run in [("parquet + csv", nb_sizes), (RAW, raw_sizes)]:
+        for n in sorted(sizes_run & set(sizes)):
+            jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == what and r[2] == n)
+            nb = next(r for r in rows if r[0] == "notebook (pandas + pyarrow)" and r[1] == what and r[2] == n)
+            print(f"At {n:,} offers into {what}, jobharvest is {nb[4] / jh[4]:.1f}x faster than the notebook, in {jh[5] / nb[5]:.2f}x its memory.")
     pc = {r[2]: r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv"}
     for small, big in [(25000, 100000), (100000, 1000000)]:
         if small in pc and big in pc:

@@ -54,7 +54,8 @@ pub struct CsvConfig {
 
 /// Off: the raw payload is kilobytes of JSON per offer, more than Excel
 /// accepts in a cell (32,767 characters), and it triples the file. The
-/// Parquet sink keeps it by default; set `include_raw: true` to keep it here.
+/// `jsonl` sink is the archive of payloads; set `include_raw: true` to keep
+/// them here too.
 fn default_include_raw() -> bool {
     false
 }

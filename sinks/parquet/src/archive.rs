@@ -28,7 +28,7 @@ const ROWS_PER_READ: usize = 1024;
 ///
 /// # Errors
 /// When the file cannot be opened or is not Parquet, or has no `raw`
-/// column (written with `include_raw: false`), with the fix.
+/// column (the sink's default, without `include_raw: true`), with the fix.
 pub fn open_raw_archive(path: &Path, board: &str) -> Result<Archive> {
     let file = File::open(path).map_err(|e| Error::io("open the replay file", path, e))?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| {
@@ -50,7 +50,7 @@ pub fn open_raw_archive(path: &Path, board: &str) -> Result<Archive> {
     };
     let raw = leaf("raw").ok_or_else(|| {
         Error::config(format!(
-            "`{}` has no `raw` column, so there are no payloads to replay; it was written with `include_raw: false` or a `columns` list without `raw`",
+            "`{}` has no `raw` column, so there are no payloads to replay (the parquet sink leaves it out unless `include_raw: true`); replay the JSON lines the offers came from, or write the Parquet file with `include_raw: true` next time",
             path.display()
         ))
     })?;

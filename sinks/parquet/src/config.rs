@@ -27,8 +27,10 @@ pub struct ParquetConfig {
     /// The columns to write, in this order (default: every column).
     #[serde(default)]
     pub columns: Option<Vec<String>>,
-    /// Whether to write the `raw` JSON column when `columns` is not given.
-    #[serde(default = "default_include_raw")]
+    /// Whether to write the `raw` JSON column when `columns` is not given
+    /// (default false: it is most of the file, and every reader that loads
+    /// all columns pays for it; the `jsonl` sink is the archive).
+    #[serde(default)]
     pub include_raw: bool,
     /// The ZSTD level, from 1 (fastest) to 22 (smallest file).
     #[serde(default = "default_compression_level")]
@@ -45,10 +47,6 @@ pub struct ParquetConfig {
     /// replaced by each run.
     #[serde(default)]
     pub dataset: bool,
-}
-
-fn default_include_raw() -> bool {
-    true
 }
 
 /// Level 1 compresses 100k offers within 2% of level 3's size for about

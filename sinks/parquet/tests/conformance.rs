@@ -53,7 +53,7 @@ impl SinkHarness for Parquet {
     }
 
     fn writes_raw_by_default(&self) -> bool {
-        true
+        false
     }
 
     fn read(&self, path: &Path) -> (Vec<String>, Vec<Vec<Expected>>) {

@@ -97,14 +97,14 @@ fn every_value_reads_back_with_standard_types() {
     let path = dir.path().join("x/y/out.parquet");
     let records = Generator::new().long_description(40_000).records(0, 57);
     testkit::assert_varied(&records);
-    let report = write(&path, json!({}), &records, 4);
+    let report = write(&path, json!({"include_raw": true}), &records, 4);
     assert_eq!(report.rows, 57);
     assert_eq!(report.bytes, Some(std::fs::metadata(&path).unwrap().len()));
     assert!(report.warnings.is_empty());
 
     let (metadata, batches) = read(&path);
     let columns = select_columns(None, true).unwrap();
-    assert_eq!(columns.len(), COLUMNS.len(), "raw is written by default");
+    assert_eq!(columns.len(), COLUMNS.len(), "raw is written when asked");
     let schema = batches[0].schema();
     for (field, column) in schema.fields().iter().zip(COLUMNS) {
         assert_eq!(field.name(), column.name);
@@ -147,7 +147,12 @@ fn row_groups_are_bounded_by_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("groups.parquet");
     let records = Generator::new().records(0, 50);
-    write(&path, json!({"max_row_group_rows": 7}), &records, 3);
+    write(
+        &path,
+        json!({"max_row_group_rows": 7, "include_raw": true}),
+        &records,
+        3,
+    );
     let (metadata, batches) = read(&path);
     let sizes: Vec<i64> = metadata.row_groups().iter().map(|g| g.num_rows()).collect();
     assert!(sizes.iter().all(|&n| n <= 7), "{sizes:?}");
@@ -168,7 +173,7 @@ fn row_groups_are_bounded_by_bytes() {
     // 20 writes of 10 rows (~50 KB each): the row limit cannot split them.
     write(
         &path,
-        json!({"max_row_group_bytes": 64 * 1024}),
+        json!({"max_row_group_bytes": 64 * 1024, "include_raw": true}),
         &records,
         20,
     );
@@ -180,7 +185,7 @@ fn row_groups_are_bounded_by_bytes() {
     );
     assert_values(&batches, &records, &select_columns(None, true).unwrap());
 
-    write(&path, json!({}), &records, 20);
+    write(&path, json!({"include_raw": true}), &records, 20);
     assert_eq!(read(&path).0.num_row_groups(), 1, "defaults keep one group");
 }
 
@@ -190,9 +195,14 @@ fn compression_level_is_used() {
     let records = Generator::new().records(0, 2_000);
     let size = |level: i32| {
         let path = dir.path().join(format!("l{level}.parquet"));
-        let bytes = write(&path, json!({"compression_level": level}), &records, 2)
-            .bytes
-            .unwrap();
+        let bytes = write(
+            &path,
+            json!({"compression_level": level, "include_raw": true}),
+            &records,
+            2,
+        )
+        .bytes
+        .unwrap();
         let (metadata, batches) = read(&path);
         // The footer names the codec, not the level: compare sizes.
         let codec = metadata.row_group(0).column(2).compression();
@@ -218,7 +228,7 @@ fn written_with_defaults(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("default.parquet");
     let records = Generator::new().records(0, n);
-    write(&path, json!({}), &records, batches);
+    write(&path, json!({"include_raw": true}), &records, batches);
     let (metadata, read_back) = read(&path);
     (records, metadata, read_back)
 }
@@ -301,11 +311,11 @@ fn columns_are_written_in_the_order_given() {
 }
 
 #[test]
-fn raw_can_be_left_out() {
+fn raw_is_left_out_by_default() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("noraw.parquet");
     let records = Generator::new().records(0, 10);
-    write(&path, json!({"include_raw": false}), &records, 2);
+    write(&path, json!({}), &records, 2);
     let (_, batches) = read(&path);
     assert!(batches[0].schema().field_with_name("raw").is_err());
     assert_values(&batches, &records, &select_columns(None, false).unwrap());
@@ -318,7 +328,7 @@ fn an_empty_harvest_is_a_valid_file_with_the_schema() {
     let report = write(&path, json!({}), &[], 1);
     assert_eq!(report.rows, 0);
     let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap();
-    assert_eq!(builder.schema().fields().len(), COLUMNS.len());
+    assert_eq!(builder.schema().fields().len(), COLUMNS.len() - 1);
     assert_eq!(builder.metadata().file_metadata().num_rows(), 0);
 }
 
@@ -385,7 +395,7 @@ fn a_dataset_gets_one_part_per_run_readable_as_one_table() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("offres");
     let records = Generator::new().records(0, 50);
-    let extra = json!({"dataset": true, "max_row_group_rows": 16});
+    let extra = json!({"dataset": true, "max_row_group_rows": 16, "include_raw": true});
     write(&root, extra.clone(), &records[..30], 3);
     write(&root, extra.clone(), &records[30..], 2);
     // A run with nothing to write adds no file.
@@ -482,7 +492,12 @@ fn the_raw_column_reads_back_as_json_lines_of_one_board() {
     // a payload, one pretty-printed.
     let mut records = Generator::new().records(0, 2_500);
     records[3].raw = Some("{\n  \"id\": \"pretty\",\r\n  \"text\": \"a\\nb\"\n}".into());
-    write(&path, json!({"max_row_group_rows": 1_000}), &records, 5);
+    write(
+        &path,
+        json!({"max_row_group_rows": 1_000, "include_raw": true}),
+        &records,
+        5,
+    );
 
     let mut boards: Vec<&str> = records.iter().map(|r| r.source.as_str()).collect();
     boards.sort_unstable();
