@@ -3,6 +3,7 @@
 //! One test binary (ripgrep's layout): each module covers one area, and
 //! every HTTP answer comes from a stand-in started on 127.0.0.1.
 
+mod archive;
 mod auth;
 mod bad_input;
 mod boards;
