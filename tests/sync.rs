@@ -206,6 +206,29 @@ fn incremental_writes_only_changes_and_mirror_marks_removals() {
     assert!(text.contains("ft-78"), "{text}");
 }
 
+/// The state keeps whole records, `raw` included, even when the run's own
+/// sinks write no `raw` (sources may leave it out only when nothing needs
+/// it): a later run may write a removed offer through a sink that does.
+#[test]
+fn a_removed_offer_keeps_its_raw_though_no_sink_wrote_it_when_it_was_seen() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("job.yaml"), SPEC).unwrap();
+    write_offers(dir.path(), &["B1", "B2"], &[]);
+    let (rows, _) = run(dir.path(), "incremental");
+    assert!(
+        !rows["B1"].contains_key("raw"),
+        "this CSV has no raw column"
+    );
+
+    write_offers(dir.path(), &["B1"], &[]);
+    let with_raw = SPEC.replace("out/offres.csv }", "out/offres.csv, include_raw: true }");
+    std::fs::write(dir.path().join("job.yaml"), with_raw).unwrap();
+    let (rows, err) = run(dir.path(), "mirror");
+    assert_eq!(rows["B2"]["change"], "removed", "{err}");
+    let raw: Value = serde_json::from_str(&rows["B2"]["raw"]).expect("the payload, as JSON");
+    assert_eq!(raw["id"], "B2");
+}
+
 #[test]
 fn a_plain_full_run_keeps_no_state() {
     let dir = tempfile::tempdir().unwrap();

@@ -343,7 +343,9 @@ impl SourceConfig for FranceTravailConfig {
 
     fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
         let env = |name: &str| std::env::var(name).ok();
-        Ok(Box::new(self.in_folder(&cx.base_dir).build_with_env(&env)?))
+        let mut source = self.in_folder(&cx.base_dir).build_with_env(&env)?;
+        source.options = source.options.leaving_out_raw(cx.leave_out_raw);
+        Ok(Box::new(source))
     }
 }
 

@@ -164,10 +164,11 @@ pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     let removable = has_personal_data(&contact);
     if personal {
         fill_contact(&mut record, contact);
-        record.raw = Some(raw.to_string());
-    } else {
+    }
+    // When no sink writes `raw`, the copy would be thrown away.
+    if !options.leave_out_raw {
         record.raw = Some(match contact_raw {
-            Some(text) if removable => without_personal_data(raw, text)?,
+            Some(text) if removable && !personal => without_personal_data(raw, text)?,
             _ => raw.to_string(),
         });
     }
@@ -471,6 +472,18 @@ mod tests {
         ));
         assert!(!is_email("écrire à jean@example.com"));
         assert!(!is_email("@example.com"));
+    }
+
+    #[test]
+    fn raw_is_left_out_when_asked_and_nothing_else_changes() {
+        for personal in [false, true] {
+            for line in include_str!("../../../config/demo/offres.jsonl").lines() {
+                let mut kept = normalize(line, &opts(personal)).unwrap();
+                let left = normalize(line, &opts(personal).leaving_out_raw(true)).unwrap();
+                assert!(kept.raw.take().is_some());
+                assert_eq!(kept, left, "personal={personal}");
+            }
+        }
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn user_login(
 fn find_flow(registry: &Registry, target: &Target) -> Result<AuthorizationCodeFlow> {
     let loaded = spec::load(&target.spec)?;
     // Every check a run makes, with their messages, before looking closer.
-    loaded.build_sources(registry)?;
+    loaded.build_sources(registry, true)?;
     let env = |name: &str| std::env::var(name).ok();
     let mut found = Vec::new();
     for (i, value) in loaded.raw.sources.iter().enumerate() {

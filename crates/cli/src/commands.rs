@@ -75,17 +75,29 @@ fn load_job(
     registry: &Registry,
     spec_path: &Path,
     sink_override: Vec<PreparedSink>,
+    mode: Option<Mode>,
 ) -> Result<Loaded> {
     let loaded = spec::load(spec_path)?;
     let dedupe = loaded.raw.dedupe;
-    let fingerprint = fingerprint(&serde_json::to_string(&loaded.raw.sources).unwrap_or_default());
-    let sources = loaded.build_sources(registry)?;
     let (sinks, base_dir) = if sink_override.is_empty() {
         (loaded.prepare_sinks(registry)?, loaded.base_dir.clone())
     } else {
         // Paths on the command line are relative to the working folder.
         (sink_override, PathBuf::from("."))
     };
+    // The state keeps whole records, which later runs may write out (as
+    // removed offers) through sinks that want `raw`.
+    let keeps_state =
+        mode.unwrap_or_else(|| loaded.mode()) != Mode::Full || loaded.raw.state.is_some();
+    let keep_raw = keeps_state || sinks.iter().any(|s| s.writes_raw);
+    // A checkpoint's spooled records lack `raw` when it was left out, so
+    // only a run that leaves it out too may resume from it.
+    let mut what = serde_json::to_string(&loaded.raw.sources).unwrap_or_default();
+    if !keep_raw {
+        what.push_str(" without raw");
+    }
+    let fingerprint = fingerprint(&what);
+    let sources = loaded.build_sources(registry, keep_raw)?;
     let mut targets: Vec<_> = sinks.iter().map(|s| s.target.as_str()).collect();
     targets.sort_unstable();
     if let Some(w) = targets.windows(2).find(|w| w[0] == w[1]) {
@@ -152,7 +164,7 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         fingerprint,
         dedupe,
         spec,
-    } = load_job(registry, &args.spec, overrides)?;
+    } = load_job(registry, &args.spec, overrides, args.mode)?;
     let mode = args.mode.unwrap_or_else(|| spec.mode());
     let lookback = spec.lookback()?;
     let checkpoint = CheckpointOptions {
@@ -475,7 +487,7 @@ fn human_bytes(b: u64) -> String {
 }
 
 fn validate(registry: &Registry, spec_path: &Path) -> Result<()> {
-    let job = load_job(registry, spec_path, Vec::new())?.job;
+    let job = load_job(registry, spec_path, Vec::new(), None)?.job;
     println!("{}: valid.", spec_path.display());
     for s in &job.sources {
         println!("  source {} ({})", s.name, s.type_name);

@@ -41,7 +41,7 @@ pub use registry::{
     SinkConfig, SourceConfig,
 };
 pub use secret::Secret;
-pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns};
+pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns, selects_raw};
 pub use source::{
     Capabilities, FilterSupport, Flow, Plan, PlannedSlice, Source, SourceContext, SourceStats,
 };

@@ -27,14 +27,25 @@ pub struct NormalizeOptions {
     /// Copy recruiter names, phones and e-mails into the record (and keep
     /// them in `raw`). Off by default: they are personal data.
     pub include_personal_data: bool,
+    /// Leave [`JobRecord`]'s `raw` empty: no sink of the run writes it and
+    /// no state keeps it, so copying each payload would be wasted work (a
+    /// twentieth of a replay's CPU time). Off by default.
+    pub leave_out_raw: bool,
 }
 
 impl NormalizeOptions {
-    /// Options with personal data kept or not.
+    /// Options with personal data kept or not, `raw` kept.
     pub fn with_personal_data(include: bool) -> Self {
         NormalizeOptions {
             include_personal_data: include,
+            leave_out_raw: false,
         }
+    }
+
+    /// The same options, with `raw` left out or not.
+    pub fn leaving_out_raw(mut self, leave_out: bool) -> Self {
+        self.leave_out_raw = leave_out;
+        self
     }
 }
 
@@ -77,6 +88,10 @@ pub struct BuildContext {
     pub base_dir: PathBuf,
     /// The name of the source in the spec (its `name`, or its `type`).
     pub name: String,
+    /// No sink of the run writes `raw` and no state keeps it: a source may
+    /// leave it empty (see [`NormalizeOptions::leave_out_raw`]). False
+    /// unless the caller says so.
+    pub leave_out_raw: bool,
     normalizers: Arc<BTreeMap<&'static str, Arc<dyn Normalizer>>>,
     archives: Arc<BTreeMap<&'static str, ArchiveOpener>>,
 }
@@ -155,6 +170,12 @@ pub trait SinkConfig: DeserializeOwned + Send + 'static {
         Ok(())
     }
 
+    /// Whether the sink writes the `raw` column. When no sink of a run
+    /// does, sources may leave it empty; a sink that does not say gets it.
+    fn writes_raw(&self) -> bool {
+        true
+    }
+
     /// Opens the output (creates the temporary file, ...).
     ///
     /// # Errors
@@ -168,6 +189,8 @@ pub struct PreparedSink {
     pub type_name: &'static str,
     /// Where it writes.
     pub target: String,
+    /// Whether it writes the `raw` column ([`SinkConfig::writes_raw`]).
+    pub writes_raw: bool,
     open: OpenSinkFn,
 }
 
@@ -185,6 +208,7 @@ impl PreparedSink {
         PreparedSink {
             type_name,
             target: target.into(),
+            writes_raw: true,
             open: Box::new(open),
         }
     }
@@ -203,6 +227,7 @@ impl std::fmt::Debug for PreparedSink {
         f.debug_struct("PreparedSink")
             .field("type", &self.type_name)
             .field("target", &self.target)
+            .field("writes_raw", &self.writes_raw)
             .finish()
     }
 }
@@ -273,6 +298,7 @@ fn prepare_sink<C: SinkConfig>(value: Value) -> Result<PreparedSink> {
     Ok(PreparedSink {
         type_name: C::TYPE,
         target: config.target(),
+        writes_raw: config.writes_raw(),
         open: Box::new(move |cx| config.open(cx)),
     })
 }
@@ -345,6 +371,7 @@ impl Registry {
         BuildContext {
             base_dir: base_dir.to_path_buf(),
             name: name.to_string(),
+            leave_out_raw: false,
             normalizers: Arc::new(self.normalizers.clone()),
             archives: Arc::new(self.archives.clone()),
         }
@@ -361,6 +388,21 @@ impl Registry {
     /// block the source cannot take, or the source's own config errors,
     /// prefixed with `at`.
     pub fn build_source(&self, value: Value, at: &str, base_dir: &Path) -> Result<BuiltSource> {
+        self.build_source_for(value, at, base_dir, true)
+    }
+
+    /// As [`Registry::build_source`], telling the source whether the run
+    /// needs `raw` (see [`BuildContext::leave_out_raw`]).
+    ///
+    /// # Errors
+    /// As [`Registry::build_source`].
+    pub fn build_source_for(
+        &self,
+        value: Value,
+        at: &str,
+        base_dir: &Path,
+        keep_raw: bool,
+    ) -> Result<BuiltSource> {
         let (type_name, name, mut value) = split_type(value, at, true)?;
         let filter = value.as_object_mut().and_then(|m| m.remove("filter"));
         let (info, build) = self
@@ -368,7 +410,8 @@ impl Registry {
             .get(type_name.as_str())
             .ok_or_else(|| unknown_type(at, "source", &type_name, self.sources.keys().copied()))?;
         let name = name.unwrap_or_else(|| info.name.to_string());
-        let cx = self.build_context(base_dir, &name);
+        let mut cx = self.build_context(base_dir, &name);
+        cx.leave_out_raw = !keep_raw;
         let mut source = build(value, at, &cx).map_err(|e| with_at(e, at))?;
         if let Some(filter) = filter {
             source = crate::filter::attach(source, info.name, filter, at)?;

@@ -105,7 +105,8 @@ impl SourceConfig for ReplayConfig {
             path,
             skipped_path,
             normalizer,
-            options: NormalizeOptions::with_personal_data(self.include_personal_data),
+            options: NormalizeOptions::with_personal_data(self.include_personal_data)
+                .leaving_out_raw(cx.leave_out_raw),
             on_error: self.on_error,
             batch_size: self.batch_size,
             workers: self.workers.unwrap_or_else(normalize_workers),
@@ -485,6 +486,49 @@ mod tests {
                 .as_str()
                 .ok_or_else(|| Error::new(ErrorKind::Parse, "no `id`"))?;
             Ok(JobRecord::new("t", id))
+        }
+    }
+
+    /// Keeps `raw` only when the options let it.
+    struct RawWhenAsked;
+    impl Normalizer for RawWhenAsked {
+        fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
+            let mut record = IdOnly.normalize(raw, options)?;
+            record.raw = (!options.leave_out_raw).then(|| raw.to_string());
+            Ok(record)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_mapping_is_told_whether_the_run_needs_raw() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("in.jsonl"),
+            "{\"id\":\"a\"}\n{\"id\":\"b\"}\n",
+        )
+        .unwrap();
+        for keep_raw in [true, false] {
+            let mut reg = Registry::new();
+            crate::register(&mut reg);
+            reg.register_normalizer("t", Arc::new(RawWhenAsked));
+            let spec = serde_json::json!({"type": "replay", "connector": "t", "path": "in.jsonl"});
+            let built = reg
+                .build_source_for(spec, "sources[0]", dir.path(), keep_raw)
+                .unwrap();
+            let (tx, mut rx) = mpsc::channel::<Batch>(4);
+            let stats = Arc::new(SourceStats::new());
+            let cx = SourceContext::new("r", tx, stats, Arc::new(Seen::default()), None);
+            let task = tokio::spawn(built.source.run(cx));
+            let mut raws = vec![];
+            while let Some(b) = rx.recv().await {
+                raws.extend(b.iter().map(|r| r.raw.clone()));
+            }
+            task.await.unwrap().unwrap();
+            assert_eq!(raws.len(), 2);
+            assert!(
+                raws.iter().all(|r| r.is_some() == keep_raw),
+                "keep_raw={keep_raw}: {raws:?}"
+            );
         }
     }
 

@@ -100,6 +100,14 @@ pub fn select_columns(columns: Option<&[String]>, include_raw: bool) -> Result<V
     Ok(indices)
 }
 
+/// Whether [`select_columns`] picks `raw`, for [`crate::SinkConfig::writes_raw`].
+pub fn selects_raw(columns: Option<&[String]>, include_raw: bool) -> bool {
+    match columns {
+        Some(names) => names.iter().any(|n| n == "raw"),
+        None => include_raw,
+    }
+}
+
 fn pick_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
     match columns {
         Some(names) => names

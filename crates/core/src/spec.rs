@@ -166,18 +166,20 @@ pub fn load(path: &Path) -> Result<LoadedSpec> {
 }
 
 impl LoadedSpec {
-    /// Builds every source through the registry (no I/O).
+    /// Builds every source through the registry (no I/O), telling them
+    /// whether the run needs `raw` ([`Registry::build_source_for`]).
     ///
     /// # Errors
     /// The first invalid source, its position named.
-    pub fn build_sources(&self, registry: &Registry) -> Result<Vec<BuiltSource>> {
+    pub fn build_sources(&self, registry: &Registry, keep_raw: bool) -> Result<Vec<BuiltSource>> {
         let sources: Vec<BuiltSource> = self
             .raw
             .sources
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                registry.build_source(v.clone(), &format!("sources[{i}]"), &self.base_dir)
+                let at = format!("sources[{i}]");
+                registry.build_source_for(v.clone(), &at, &self.base_dir, keep_raw)
             })
             .collect::<Result<_>>()?;
         let mut names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();

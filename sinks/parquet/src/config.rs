@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
+use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns, selects_raw};
 use parquet::basic::ZstdLevel;
 use serde::Deserialize;
 
@@ -103,6 +103,10 @@ impl SinkConfig for ParquetConfig {
 
     fn target(&self) -> String {
         self.path.display().to_string()
+    }
+
+    fn writes_raw(&self) -> bool {
+        selects_raw(self.columns.as_deref(), self.include_raw)
     }
 
     fn validate(&self) -> Result<()> {

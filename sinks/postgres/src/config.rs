@@ -187,6 +187,10 @@ impl SinkConfig for PostgresConfig {
         format!("{at} {}.{}", self.schema, self.table)
     }
 
+    fn writes_raw(&self) -> bool {
+        self.include_raw
+    }
+
     fn validate(&self) -> Result<()> {
         self.check_ca_file(&self.connection()?)?;
         for (key, name) in [("table", &self.table), ("schema", &self.schema)] {

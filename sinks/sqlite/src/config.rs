@@ -72,6 +72,10 @@ impl SinkConfig for SqliteConfig {
         format!("{}#{}", self.path.display(), self.table)
     }
 
+    fn writes_raw(&self) -> bool {
+        self.include_raw
+    }
+
     fn validate(&self) -> Result<()> {
         if self.path.as_os_str().is_empty() {
             return Err(Error::config(

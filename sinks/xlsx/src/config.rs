@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use jobharvest_core::sink::WriteMode;
-use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns};
+use jobharvest_core::{Error, Result, SinkConfig, SinkContext, select_columns, selects_raw};
 use serde::Deserialize;
 
 use crate::writer::XlsxSink;
@@ -95,6 +95,10 @@ impl SinkConfig for XlsxConfig {
 
     fn target(&self) -> String {
         self.path.display().to_string()
+    }
+
+    fn writes_raw(&self) -> bool {
+        selects_raw(self.columns.as_deref(), self.include_raw)
     }
 
     fn validate(&self) -> Result<()> {

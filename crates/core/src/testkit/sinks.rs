@@ -91,6 +91,15 @@ pub fn round_trip(h: &impl SinkHarness, extra: Value, n: usize, batches: usize) 
     let (header, rows) = h.read(&path);
     let want: Vec<&str> = columns.iter().map(|&c| COLUMNS[c].name).collect();
     assert_eq!(header, want, "header");
+    // Sources leave `raw` out when no sink says it writes it.
+    let prepared = registry(h)
+        .prepare_sink(sink_config(h.sink_type(), &path, extra), "sinks[0]")
+        .expect("prepare");
+    assert_eq!(
+        prepared.writes_raw,
+        want.contains(&"raw"),
+        "writes_raw() against the columns written"
+    );
     assert_eq!(rows.len(), n, "rows read back");
     for (i, (row, record)) in rows.iter().zip(&records).enumerate() {
         let expected = expected_row(record, &columns);

@@ -197,7 +197,9 @@ async fn bench(args: Args) -> Result<bool, String> {
             jobharvest_sink_parquet::register(&mut registry);
             let loaded = spec::load(&spec_path).map_err(|e| e.to_string())?;
             let job = Job {
-                sources: loaded.build_sources(&registry).map_err(|e| e.to_string())?,
+                sources: loaded
+                    .build_sources(&registry, true)
+                    .map_err(|e| e.to_string())?,
                 sinks: loaded.prepare_sinks(&registry).map_err(|e| e.to_string())?,
                 base_dir: loaded.base_dir.clone(),
             };
