@@ -129,6 +129,13 @@ impl SinkConfig for JsonlConfig {
         Ok(())
     }
 
+    /// Always: the payload is all this sink writes. Said here rather than
+    /// left to the default, since a run whose sinks all say no gets records
+    /// without it, and the archive would be empty.
+    fn writes_raw(&self) -> bool {
+        true
+    }
+
     fn open(self, cx: &SinkContext) -> Result<Box<dyn jobharvest_core::Sink>> {
         Ok(Box::new(JsonlSink::create(&self, cx)?))
     }
