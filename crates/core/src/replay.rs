@@ -359,6 +359,9 @@ impl Replay {
                 return Ok(());
             }
             total_bytes += bytes.len() as u64;
+            // Before the chunk goes: its offers may be written before this
+            // thread runs again, and the bar's length must be known by then.
+            progress(number, total_bytes);
             if tx
                 .send(Chunk {
                     seq,
@@ -370,7 +373,6 @@ impl Replay {
             {
                 return Ok(()); // the emitter stopped; it says why
             }
-            progress(number, total_bytes);
         }
         Ok(())
     }
