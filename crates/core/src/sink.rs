@@ -100,12 +100,12 @@ pub fn select_columns(columns: Option<&[String]>, include_raw: bool) -> Result<V
     Ok(indices)
 }
 
-/// Whether [`select_columns`] picks `raw`, for [`crate::SinkConfig::writes_raw`].
+/// Whether [`select_columns`] picks `raw`, for [`crate::SinkConfig::writes_raw`]
+/// (true for a list it refuses: the sink's own check reports that).
 pub fn selects_raw(columns: Option<&[String]>, include_raw: bool) -> bool {
-    match columns {
-        Some(names) => names.iter().any(|n| n == "raw"),
-        None => include_raw,
-    }
+    select_columns(columns, include_raw).map_or(true, |picked| {
+        picked.iter().any(|&i| COLUMNS[i].name == "raw")
+    })
 }
 
 fn pick_columns(columns: Option<&[String]>, include_raw: bool) -> Result<Vec<usize>> {
