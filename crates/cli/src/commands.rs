@@ -188,7 +188,8 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
         .with_checkpoint(Some(checkpoint))
         .with_dedupe(dedupe)
         .with_tracker(tracker)
-        .with_lookback(lookback);
+        .with_lookback(lookback)
+        .with_durable(spec.durable(mode));
     let base_dir = job.base_dir.clone();
     let runner = Runner::new(job, options);
     if args.dry_run {

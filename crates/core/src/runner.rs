@@ -75,6 +75,9 @@ pub struct RunOptions {
     /// How far before its cursor an incremental run asks each source to
     /// start.
     pub lookback: TimeDelta,
+    /// Whether outputs reach the disk before they are renamed into place
+    /// ([`SinkContext::durable`]; on by default).
+    pub durable: bool,
 }
 
 /// The job-level `dedupe:` option.
@@ -111,6 +114,7 @@ impl Default for RunOptions {
             dedupe: Dedupe::Id,
             tracker: None,
             lookback: TimeDelta::days(1),
+            durable: true,
         }
     }
 }
@@ -145,6 +149,13 @@ impl RunOptions {
     /// Sets the incremental lookback.
     pub fn with_lookback(mut self, lookback: TimeDelta) -> Self {
         self.lookback = lookback;
+        self
+    }
+
+    /// Sets whether outputs are flushed to disk before they are renamed
+    /// into place.
+    pub fn with_durable(mut self, durable: bool) -> Self {
+        self.durable = durable;
         self
     }
 }
@@ -324,7 +335,7 @@ impl Runner {
             stats,
         } = self;
         let depth = options.queue_depth.max(1);
-        let cx = SinkContext::new(job.base_dir.clone());
+        let cx = SinkContext::new(job.base_dir.clone()).with_durable(options.durable);
 
         // Open every sink first: a bad output path fails before any request.
         let mut opened: Vec<(&'static str, String, Box<dyn Sink>)> = Vec::new();

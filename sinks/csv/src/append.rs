@@ -21,8 +21,8 @@ use jobharvest_core::{AtomicFile, COLUMNS, Error, ErrorKind, Result};
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The run's output file, and whether it is fresh (so needs its BOM and
-/// header): a new temporary file, or for `write: append` onto an existing
-/// file, a copy of it (see [`reopen`]).
+/// header): a new temporary file (`durable` as the run says), or for
+/// `write: append` onto an existing file, a copy of it (see [`reopen`]).
 ///
 /// # Errors
 /// As [`reopen`], or when the temporary file cannot be created.
@@ -31,6 +31,7 @@ pub(crate) fn open(
     path: &Path,
     columns: &[usize],
     delimiter: u8,
+    durable: bool,
 ) -> Result<(AtomicFile, bool)> {
     if mode == WriteMode::Append {
         let header: Vec<&str> = columns.iter().map(|&c| COLUMNS[c].name).collect();
@@ -38,7 +39,7 @@ pub(crate) fn open(
             return Ok((file, false));
         }
     }
-    Ok((AtomicFile::create(path)?, true))
+    Ok((AtomicFile::create_with(path, durable)?, true))
 }
 
 /// For an append run onto `path`: a temporary file holding a copy of it,
@@ -64,6 +65,8 @@ fn reopen(path: &Path, header: &[&str], delimiter: u8) -> Result<Option<AtomicFi
     let found = read_header(&mut original, path, delimiter)?;
     check_header(path, &found, header)?;
 
+    // Always durable: the copy carries the rows of earlier runs, which a
+    // power cut between the rename and the disk must not lose.
     let mut file = AtomicFile::create(path)?;
     original
         .seek(SeekFrom::Start(0))

@@ -54,7 +54,8 @@ impl CsvSink {
         let columns = config.column_indices()?;
         let path = cx.resolve(&config.path);
         // Appending continues a file that already has its BOM and header.
-        let (mut file, fresh) = crate::append::open(config.write, &path, &columns, delimiter)?;
+        let (mut file, fresh) =
+            crate::append::open(config.write, &path, &columns, delimiter, cx.durable)?;
         if fresh && config.bom {
             file.write_all(BOM).map_err(|e| write_error(&path, e))?;
         }

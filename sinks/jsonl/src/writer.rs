@@ -84,8 +84,8 @@ impl Write for Body {
 }
 
 impl Output {
-    fn create(path: PathBuf, compression: Option<Compression>) -> Result<Self> {
-        let file = AtomicFile::create(&path)?;
+    fn create(path: PathBuf, compression: Option<Compression>, cx: &SinkContext) -> Result<Self> {
+        let file = cx.create_file(&path)?;
         let body = match compression {
             Some(level) => Body::Gzip(Box::new(GzEncoder::new(file, level))),
             None => Body::Plain(file),
@@ -152,7 +152,7 @@ impl JsonlSink {
                     .map_err(|e| Error::io("create the directory", &dir, e))?;
             }
         } else {
-            outputs.push(Output::create(cx.resolve(&config.path), compression)?);
+            outputs.push(Output::create(cx.resolve(&config.path), compression, cx)?);
         }
         Ok(JsonlSink {
             path: config.path.clone(),
@@ -189,7 +189,11 @@ impl JsonlSink {
             .path
             .to_string_lossy()
             .replace(SOURCE_PLACEHOLDER, file_name_part(board, &self.path)?);
-        let mut output = Output::create(self.cx.resolve(Path::new(&name)), self.compression)?;
+        let mut output = Output::create(
+            self.cx.resolve(Path::new(&name)),
+            self.compression,
+            &self.cx,
+        )?;
         output.board = Some(board.to_owned());
         self.outputs.push(output);
         Ok(self.outputs.len() - 1)

@@ -192,7 +192,7 @@ impl ParquetSink {
             }
         }
         let schema = Arc::new(arrow_schema(&columns));
-        let file = AtomicFile::create(&path)?;
+        let file = cx.create_file(&path)?;
         // ArrowWriter sets up the file exactly as usual (schema, Arrow
         // metadata), then hands over its lower-level writers.
         let (file, factory) = ArrowWriter::try_new(file, Arc::clone(&schema), Some(props.build()))

@@ -72,7 +72,7 @@ impl XlsxSink {
     pub fn create(config: &XlsxConfig, cx: &SinkContext) -> Result<Self> {
         let columns = config.column_indices()?;
         let path = cx.resolve(&config.path);
-        let file = AtomicFile::create(&path)?;
+        let file = cx.create_file(&path)?;
         let mut workbook = Workbook::new();
         workbook.set_zip_compression_level(config.compression_level);
         // Constant-memory sheets spill rows to temporary files; keep them on
