@@ -18,8 +18,8 @@ use std::time::Duration;
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::registry::similar;
 use jobharvest_core::{
-    BuildContext, Capabilities, Error, ErrorKind, FilterSupport, Result, Secret, Source,
-    SourceConfig,
+    BuildContext, Capabilities, Error, ErrorKind, FilterSupport, NormalizeOptions, Result, Secret,
+    Source, SourceConfig,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -412,6 +412,8 @@ impl AdzunaConfig {
             settings,
             max_results: self.max_results,
             minute: Duration::from_secs(60),
+            // `raw` is left out when no sink of the run writes it.
+            options: NormalizeOptions::default().leaving_out_raw(cx.leave_out_raw),
         })
     }
 }

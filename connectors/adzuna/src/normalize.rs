@@ -123,11 +123,16 @@ fn flag(value: Option<&Value>) -> Option<bool> {
 }
 
 /// Normalizes one raw offer (JSON text). `country` gives the salary's
-/// currency; without it, the country is read from the offer's URL.
+/// currency; without it, the country is read from the offer's URL. The
+/// offer is copied into `raw` unless `options` leave it out.
 ///
 /// # Errors
 /// [`ErrorKind::Parse`] when the text is not an offer with an id.
-pub fn normalize(raw: &str, country: Option<&str>) -> Result<JobRecord> {
+pub fn normalize(
+    raw: &str,
+    country: Option<&str>,
+    options: &NormalizeOptions,
+) -> Result<JobRecord> {
     let offer: Offer = serde_json::from_str(raw)
         .map_err(|e| Error::new(ErrorKind::Parse, format!("not an Adzuna offer: {e}")))?;
     let id = match &offer.id {
@@ -169,7 +174,10 @@ pub fn normalize(raw: &str, country: Option<&str>) -> Result<JobRecord> {
     r.industry_label = clean(category.label);
     r.url = clean(offer.redirect_url);
     r.attribution = Some(ATTRIBUTION.to_string());
-    r.raw = Some(raw.to_string());
+    // When no sink writes `raw`, the copy would be thrown away.
+    if !options.leave_out_raw {
+        r.raw = Some(raw.to_string());
+    }
     Ok(r)
 }
 
@@ -182,8 +190,8 @@ pub struct AdzunaNormalizer {
 }
 
 impl Normalizer for AdzunaNormalizer {
-    fn normalize(&self, raw: &str, _options: &NormalizeOptions) -> Result<JobRecord> {
-        normalize(raw, self.country.as_deref())
+    fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
+        normalize(raw, self.country.as_deref(), options)
     }
 }
 

@@ -18,8 +18,8 @@ use std::time::Duration;
 use jobharvest_core::http::{Answer, HttpClient, HttpSettings};
 use jobharvest_core::quota::{JsonBudgetStore, Period, Quotas};
 use jobharvest_core::{
-    Capabilities, Error, ErrorKind, Flow, Plan, Result, Secret, Source, SourceConfig,
-    SourceContext, async_trait,
+    Capabilities, Error, ErrorKind, Flow, NormalizeOptions, Plan, Result, Secret, Source,
+    SourceConfig, SourceContext, async_trait,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -45,6 +45,7 @@ pub struct AdzunaSource {
     pub(crate) settings: HttpSettings,
     pub(crate) max_results: Option<u64>,
     pub(crate) minute: Duration,
+    pub(crate) options: NormalizeOptions,
 }
 
 /// The body of a search answer.
@@ -237,7 +238,7 @@ impl Source for AdzunaSource {
             let records = answer
                 .results
                 .iter()
-                .map(|raw| normalize(raw.get(), Some(&self.country)))
+                .map(|raw| normalize(raw.get(), Some(&self.country), &self.options))
                 .collect::<Result<Vec<_>>>()
                 .map_err(|e| e.prefixed(format!("search page {page}")))?;
             if cx.emit(records).await? == Flow::Stop {

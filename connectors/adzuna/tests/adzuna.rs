@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use jobharvest_adzuna::{AdzunaConfig, AdzunaSource, normalize::normalize};
+use jobharvest_adzuna::{AdzunaConfig, AdzunaNormalizer, AdzunaSource, normalize::normalize};
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::{
-    Batch, ErrorKind, JobRecord, Registry, Result, Source, SourceContext, SourceStats,
+    Batch, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Registry, Result, Source,
+    SourceContext, SourceStats,
 };
 use jobharvest_standin::{AdzunaStandin, AdzunaStandinConfig};
 use serde_json::{Value, json};
@@ -94,7 +95,7 @@ fn recorded_offers_normalize_with_nulls_where_adzuna_says_nothing() {
     let offers = recorded_offers();
     let records: Vec<_> = offers
         .iter()
-        .map(|o| normalize(o, Some("fr")).unwrap())
+        .map(|o| normalize(o, Some("fr"), &NormalizeOptions::default()).unwrap())
         .collect();
     let r = &records[0];
     assert_eq!(r.source, "adzuna");
@@ -146,6 +147,55 @@ fn recorded_offers_normalize_with_nulls_where_adzuna_says_nothing() {
 }
 
 #[test]
+fn raw_is_left_out_when_the_options_say_so_and_nothing_else_changes() {
+    let raw = &recorded_offers()[0];
+    let kept = normalize(raw, Some("fr"), &NormalizeOptions::default()).unwrap();
+    let left_out = normalize(
+        raw,
+        Some("fr"),
+        &NormalizeOptions::default().leaving_out_raw(true),
+    )
+    .unwrap();
+    assert_eq!(kept.raw.as_deref(), Some(raw.as_str()), "the exact offer");
+    assert_eq!(left_out.raw, None);
+    let mut kept = kept;
+    kept.raw = None;
+    assert_eq!(kept, left_out, "every other field alike");
+    assert_eq!(left_out.source_id, "2742818369", "the offer was read");
+    // The replay path passes its options through.
+    let replayed = AdzunaNormalizer::default()
+        .normalize(raw, &NormalizeOptions::default().leaving_out_raw(true))
+        .unwrap();
+    assert_eq!(replayed.raw, None);
+}
+
+#[tokio::test]
+async fn a_run_whose_sinks_write_no_raw_leaves_it_out() {
+    let standin = AdzunaStandin::start(standin_config()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = json!({
+        "app_id": APP_ID, "app_key": KEY, "base_url": standin.base_url(),
+        "quota": {"budget_file": "budgets.json"}, "results_per_page": 5, "max_results": 5,
+    });
+    let mut cx = Registry::new().build_context(dir.path(), "adzuna");
+    let mut runs = Vec::new();
+    for leave_out_raw in [false, true] {
+        cx.leave_out_raw = leave_out_raw;
+        let config: AdzunaConfig = serde_json::from_value(config.clone()).unwrap();
+        let src = config
+            .build_with_env(&cx, &|_| None)
+            .unwrap()
+            .with_http_settings(fast());
+        let (records, _, result) = harvest(src, None).await;
+        result.unwrap();
+        assert_eq!(records.len(), 5);
+        runs.push(records);
+    }
+    assert!(runs[0].iter().all(|r| r.raw.is_some()), "kept by default");
+    assert!(runs[1].iter().all(|r| r.raw.is_none()), "left out");
+}
+
+#[test]
 fn predicted_salaries_are_flagged_and_priced_in_the_country_currency() {
     let offer = |predicted: &str| {
         json!({
@@ -155,7 +205,7 @@ fn predicted_salaries_are_flagged_and_priced_in_the_country_currency() {
         })
         .to_string()
     };
-    let predicted = normalize(&offer("1"), None).unwrap();
+    let predicted = normalize(&offer("1"), None, &NormalizeOptions::default()).unwrap();
     assert_eq!(predicted.source_id, "7");
     assert_eq!(predicted.salary_predicted, Some(true));
     assert_eq!(
@@ -164,14 +214,14 @@ fn predicted_salaries_are_flagged_and_priced_in_the_country_currency() {
         "from the URL"
     );
     assert_eq!(predicted.salary_period.as_deref(), Some("yearly"));
-    let posted = normalize(&offer("0"), Some("de")).unwrap();
+    let posted = normalize(&offer("0"), Some("de"), &NormalizeOptions::default()).unwrap();
     assert_eq!(posted.salary_predicted, Some(false));
     assert_eq!(
         posted.salary_currency.as_deref(),
         Some("EUR"),
         "from the country"
     );
-    let err = normalize(r#"{"title": "no id"}"#, None).unwrap_err();
+    let err = normalize(r#"{"title": "no id"}"#, None, &NormalizeOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Parse);
 }
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::{
-    BuildContext, Capabilities, Error, FilterSupport, Result, Source, SourceConfig,
+    BuildContext, Capabilities, Error, FilterSupport, NormalizeOptions, Result, Source,
+    SourceConfig,
 };
 use serde::Deserialize;
 use url::Url;
@@ -139,6 +140,7 @@ impl ArbeitnowConfig {
             settings,
             max_results: self.max_results,
             max_pages: self.max_pages,
+            options: NormalizeOptions::default(),
         })
     }
 }
@@ -151,8 +153,11 @@ impl SourceConfig for ArbeitnowConfig {
         Capabilities::network("none", FilterSupport::Client).with_page_size(PAGE_SIZE)
     }
 
-    fn build(self, _cx: &BuildContext) -> Result<Box<dyn Source>> {
-        Ok(Box::new(self.build_source()?))
+    fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
+        let mut source = self.build_source()?;
+        // `raw` is left out when no sink of the run writes it.
+        source.options = source.options.leaving_out_raw(cx.leave_out_raw);
+        Ok(Box::new(source))
     }
 }
 

@@ -4,8 +4,8 @@
 //! HTML description, a `remote` flag, the offer's page, free tags, job
 //! types, a place label and `created_at` in Unix seconds. The description
 //! becomes plain text in `description` ([`crate::html::to_text`]); the HTML
-//! stays in `raw`. Arbeitnow sends no salary, no coordinates and no
-//! contract code: those columns stay null.
+//! stays in `raw`, unless no sink of the run writes it. Arbeitnow sends no
+//! salary, no coordinates and no contract code: those columns stay null.
 
 use chrono::{DateTime, Utc};
 use jobharvest_core::{Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Result};
@@ -45,11 +45,12 @@ fn unix_seconds(value: Option<&Value>) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(secs, 0)
 }
 
-/// Normalizes one raw offer (JSON text).
+/// Normalizes one raw offer (JSON text). The offer is copied into `raw`
+/// unless `options` leave it out.
 ///
 /// # Errors
 /// [`ErrorKind::Parse`] when the text is not an offer with a slug.
-pub fn normalize(raw: &str) -> Result<JobRecord> {
+pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     let offer: Offer = serde_json::from_str(raw)
         .map_err(|e| Error::new(ErrorKind::Parse, format!("not an Arbeitnow offer: {e}")))?;
     let slug = clean(offer.slug)
@@ -77,7 +78,10 @@ pub fn normalize(raw: &str) -> Result<JobRecord> {
         .collect();
     r.contract_label = (!job_types.is_empty()).then(|| job_types.join(", "));
     r.created_at = unix_seconds(offer.created_at.as_ref());
-    r.raw = Some(raw.to_string());
+    // When no sink writes `raw`, the copy would be thrown away.
+    if !options.leave_out_raw {
+        r.raw = Some(raw.to_string());
+    }
     Ok(r)
 }
 
@@ -86,8 +90,8 @@ pub fn normalize(raw: &str) -> Result<JobRecord> {
 pub struct ArbeitnowNormalizer;
 
 impl Normalizer for ArbeitnowNormalizer {
-    fn normalize(&self, raw: &str, _options: &NormalizeOptions) -> Result<JobRecord> {
-        normalize(raw)
+    fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
+        normalize(raw, options)
     }
 }
 

@@ -14,7 +14,8 @@ use std::sync::Arc;
 
 use jobharvest_core::http::{HttpClient, HttpSettings};
 use jobharvest_core::{
-    Capabilities, Error, ErrorKind, Flow, Result, Source, SourceConfig, SourceContext, async_trait,
+    Capabilities, Error, ErrorKind, Flow, NormalizeOptions, Result, Source, SourceConfig,
+    SourceContext, async_trait,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -30,6 +31,7 @@ pub struct ArbeitnowSource {
     pub(crate) settings: HttpSettings,
     pub(crate) max_results: Option<u64>,
     pub(crate) max_pages: Option<u64>,
+    pub(crate) options: NormalizeOptions,
 }
 
 /// One page of the API.
@@ -117,7 +119,7 @@ impl Source for ArbeitnowSource {
             let records = page
                 .data
                 .iter()
-                .map(|raw| normalize(raw.get()))
+                .map(|raw| normalize(raw.get(), &self.options))
                 .collect::<Result<Vec<_>>>()
                 .map_err(|e| e.prefixed(&what))?;
             if cx.emit(records).await? == Flow::Stop {

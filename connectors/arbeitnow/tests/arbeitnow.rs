@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use jobharvest_arbeitnow::normalize::normalize;
-use jobharvest_arbeitnow::{ArbeitnowConfig, ArbeitnowSource};
+use jobharvest_arbeitnow::{ArbeitnowConfig, ArbeitnowNormalizer, ArbeitnowSource};
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::{
-    Batch, ErrorKind, FilterSupport, JobRecord, Result, Source, SourceConfig, SourceContext,
-    SourceStats,
+    Batch, ErrorKind, FilterSupport, JobRecord, NormalizeOptions, Normalizer, Registry, Result,
+    Source, SourceConfig, SourceContext, SourceStats,
 };
 use jobharvest_standin::{ArbeitnowStandin, ArbeitnowStandinConfig};
 use serde_json::{Value, json};
@@ -49,10 +49,18 @@ async fn harvest(
     source: ArbeitnowSource,
     limit: Option<u64>,
 ) -> (Vec<JobRecord>, Arc<SourceStats>, Result<()>) {
+    harvest_boxed(Box::new(source), limit).await
+}
+
+/// As [`harvest`], for a source built as a run builds it.
+async fn harvest_boxed(
+    source: Box<dyn Source>,
+    limit: Option<u64>,
+) -> (Vec<JobRecord>, Arc<SourceStats>, Result<()>) {
     let (tx, mut rx) = mpsc::channel::<Batch>(64);
     let stats = Arc::new(SourceStats::new());
     let cx = SourceContext::new("arbeitnow", tx, Arc::clone(&stats), Arc::default(), limit);
-    let task = tokio::spawn(Box::new(source).run(cx));
+    let task = tokio::spawn(source.run(cx));
     let mut records = Vec::new();
     while let Some(batch) = rx.recv().await {
         records.extend(batch.iter().cloned());
@@ -65,7 +73,7 @@ async fn harvest(
 fn recorded_offers_normalize() {
     let page: Value = serde_json::from_str(&fixture()).unwrap();
     let raw = serde_json::to_string(&page["data"][0]).unwrap();
-    let r = normalize(&raw).unwrap();
+    let r = normalize(&raw, &NormalizeOptions::default()).unwrap();
     assert_eq!(r.source, "arbeitnow");
     assert_eq!(r.source_id, "studentische-hilfskraft-potsdam-377838");
     assert_eq!(r.title.as_deref(), Some("Studentische Hilfskraft"));
@@ -95,7 +103,7 @@ fn recorded_offers_normalize() {
     assert_eq!(r.salary_predicted, None);
 
     let raw = serde_json::to_string(&page["data"][1]).unwrap();
-    let r = normalize(&raw).unwrap();
+    let r = normalize(&raw, &NormalizeOptions::default()).unwrap();
     assert_eq!(r.remote, Some(false));
     assert_eq!(
         r.description.as_deref(),
@@ -105,11 +113,63 @@ fn recorded_offers_normalize() {
 }
 
 #[test]
+fn raw_is_left_out_when_the_options_say_so_and_nothing_else_changes() {
+    let page: Value = serde_json::from_str(&fixture()).unwrap();
+    let raw = serde_json::to_string(&page["data"][0]).unwrap();
+    let kept = normalize(&raw, &NormalizeOptions::default()).unwrap();
+    let left_out = normalize(&raw, &NormalizeOptions::default().leaving_out_raw(true)).unwrap();
+    assert_eq!(kept.raw.as_deref(), Some(raw.as_str()), "the exact offer");
+    assert_eq!(left_out.raw, None);
+    let mut kept = kept;
+    kept.raw = None;
+    assert_eq!(kept, left_out, "every other field alike");
+    assert_eq!(
+        left_out.source_id, "studentische-hilfskraft-potsdam-377838",
+        "the offer was read"
+    );
+    // The replay path passes its options through.
+    let replayed = ArbeitnowNormalizer
+        .normalize(&raw, &NormalizeOptions::default().leaving_out_raw(true))
+        .unwrap();
+    assert_eq!(replayed.raw, None);
+}
+
+#[tokio::test]
+async fn a_run_whose_sinks_write_no_raw_leaves_it_out() {
+    let standin = ArbeitnowStandin::start(ArbeitnowStandinConfig {
+        pages: 1,
+        per_page: 5,
+        port: 0,
+    })
+    .await;
+    let mut cx = Registry::new().build_context(std::path::Path::new("."), "arbeitnow");
+    let mut runs = Vec::new();
+    for leave_out_raw in [false, true] {
+        cx.leave_out_raw = leave_out_raw;
+        let config: ArbeitnowConfig = serde_json::from_value(json!({
+            "base_url": standin.base_url(), "rate_limit_per_sec": 100,
+        }))
+        .unwrap();
+        let (records, _, result) = harvest_boxed(config.build(&cx).unwrap(), None).await;
+        result.unwrap();
+        assert_eq!(records.len(), 5);
+        runs.push(records);
+    }
+    assert!(runs[0].iter().all(|r| r.raw.is_some()), "kept by default");
+    assert!(runs[1].iter().all(|r| r.raw.is_none()), "left out");
+}
+
+#[test]
 fn an_offer_without_a_slug_is_a_parse_error() {
-    let err = normalize(r#"{"title": "x"}"#).unwrap_err();
+    let err = normalize(r#"{"title": "x"}"#, &NormalizeOptions::default()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Parse);
     assert!(err.to_string().contains("slug"), "{err}");
-    assert_eq!(normalize("[1]").unwrap_err().kind(), ErrorKind::Parse);
+    assert_eq!(
+        normalize("[1]", &NormalizeOptions::default())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Parse
+    );
 }
 
 #[tokio::test]
