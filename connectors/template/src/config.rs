@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use jobharvest_core::http::HttpSettings;
 use jobharvest_core::{
-    BuildContext, Capabilities, Error, FilterSupport, Result, Secret, Source, SourceConfig,
+    BuildContext, Capabilities, Error, FilterSupport, NormalizeOptions, Result, Secret, Source,
+    SourceConfig,
 };
 use serde::Deserialize;
 use url::Url;
@@ -141,9 +142,11 @@ impl SourceConfig for TemplateConfig {
             .with_auth_env(&[ENV_API_KEY])
     }
 
-    fn build(self, _cx: &BuildContext) -> Result<Box<dyn Source>> {
+    fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
         let env = |name: &str| std::env::var(name).ok();
-        Ok(Box::new(self.build_with_env(&env)?))
+        // `raw` is left out when no sink of the run writes it.
+        let options = NormalizeOptions::default().leaving_out_raw(cx.leave_out_raw);
+        Ok(Box::new(self.build_with_env(&env)?.with_options(options)))
     }
 }
 

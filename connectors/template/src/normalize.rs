@@ -36,7 +36,7 @@ struct RawJob {
 ///
 /// # Errors
 /// [`ErrorKind::Parse`] when the text is not a job with an id.
-pub fn normalize(raw: &str, _options: &NormalizeOptions) -> Result<JobRecord> {
+pub fn normalize(raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
     let job: RawJob = serde_json::from_str(raw).map_err(|e| {
         Error::new(
             ErrorKind::Parse,
@@ -62,7 +62,10 @@ pub fn normalize(raw: &str, _options: &NormalizeOptions) -> Result<JobRecord> {
     record.created_at = job.created_at;
     record.url = job.url;
     record.tags = job.tags;
-    record.raw = Some(raw.to_string());
+    // When no sink of the run writes `raw`, the copy would be thrown away.
+    if !options.leave_out_raw {
+        record.raw = Some(raw.to_string());
+    }
     Ok(record)
 }
 
@@ -96,6 +99,18 @@ mod tests {
         assert_eq!(r.location_label, None);
         assert_eq!(r.salary_min, None);
         assert_eq!(r.raw.as_deref(), Some(raw));
+    }
+
+    #[test]
+    fn raw_is_left_out_when_no_sink_needs_it() {
+        let raw = r#"{"id": "7", "title": "Analyst"}"#;
+        let kept = normalize(raw, &NormalizeOptions::default()).unwrap();
+        let left = normalize(raw, &NormalizeOptions::default().leaving_out_raw(true)).unwrap();
+        assert_eq!(kept.raw.as_deref(), Some(raw));
+        assert_eq!(left.raw, None);
+        let mut kept = kept;
+        kept.raw = None;
+        assert_eq!(kept, left, "nothing else changes");
     }
 
     #[test]

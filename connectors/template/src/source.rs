@@ -35,6 +35,7 @@ pub struct TemplateSource {
     api_key: Secret,
     settings: HttpSettings,
     max_results: Option<u64>,
+    options: NormalizeOptions,
 }
 
 /// One page of the search, jobs kept as raw JSON for `raw`.
@@ -59,7 +60,15 @@ impl TemplateSource {
             api_key,
             settings,
             max_results,
+            options: NormalizeOptions::default(),
         }
+    }
+
+    /// The same source mapping jobs with `options` (the build step leaves
+    /// `raw` out when no sink of the run writes it).
+    pub fn with_options(mut self, options: NormalizeOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// The HTTP settings (rate, timeout, retries).
@@ -119,7 +128,7 @@ impl Source for TemplateSource {
 
     async fn run(self: Box<Self>, cx: SourceContext) -> Result<()> {
         let http = HttpClient::new(self.settings.clone(), cx.stats().clone(), None)?;
-        let options = NormalizeOptions::default();
+        let options = self.options;
         let mut left = self.max_results.unwrap_or(u64::MAX);
         let mut page = 1;
         loop {
