@@ -87,8 +87,7 @@ fn load_job(
     };
     // The state keeps whole records, which later runs may write out (as
     // removed offers) through sinks that want `raw`.
-    let keeps_state =
-        mode.unwrap_or_else(|| loaded.mode()) != Mode::Full || loaded.raw.state.is_some();
+    let keeps_state = loaded.keeps_state(mode.unwrap_or_else(|| loaded.mode()));
     let keep_raw = keeps_state || sinks.iter().any(|s| s.writes_raw);
     // A checkpoint's spooled records lack `raw` when it was left out, so
     // only a run that leaves it out too may resume from it.
@@ -220,7 +219,7 @@ fn begin_tracking(
     mode: Mode,
     spec_path: &Path,
 ) -> Result<Option<Box<dyn ChangeTracker>>> {
-    if mode == Mode::Full && spec.raw.state.is_none() {
+    if !spec.keeps_state(mode) {
         return Ok(None);
     }
     let state = State::open(&spec.state_path())?;

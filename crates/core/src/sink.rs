@@ -272,11 +272,6 @@ impl AtomicFile {
         self.tmp.as_file_mut()
     }
 
-    /// Whether [`AtomicFile::commit`] flushes the file to disk first.
-    pub fn is_durable(&self) -> bool {
-        self.durable
-    }
-
     /// Flushes to disk (when durable) and renames the file over its
     /// destination. Returns the file's size in bytes.
     ///
@@ -389,7 +384,7 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("sub/out.csv");
             let mut f = AtomicFile::create_with(&path, durable).unwrap();
-            assert_eq!(f.is_durable(), durable);
+            assert_eq!(f.durable, durable);
             assert_eq!(
                 f.flusher.is_some(),
                 durable,
@@ -425,9 +420,9 @@ mod tests {
         let cx = SinkContext::new(dir.path());
         assert!(cx.durable, "durable unless told otherwise");
         let path = dir.path().join("a.csv");
-        assert!(cx.create_file(&path).unwrap().is_durable());
+        assert!(cx.create_file(&path).unwrap().durable);
         let cx = cx.with_durable(false);
-        assert!(!cx.create_file(&path).unwrap().is_durable());
+        assert!(!cx.create_file(&path).unwrap().durable);
     }
 
     #[test]

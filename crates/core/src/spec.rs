@@ -213,6 +213,13 @@ impl LoadedSpec {
         }
     }
 
+    /// Whether a run of this spec in `mode` keeps the job's state: any mode
+    /// but `full`, or a spec with a `state:` key. A plain full run keeps no
+    /// state and creates no file.
+    pub fn keeps_state(&self, mode: Mode) -> bool {
+        mode != Mode::Full || self.raw.state.is_some()
+    }
+
     /// Whether a run of this spec in `mode` flushes its outputs to disk
     /// before renaming them into place: the spec's `fsync:` when given;
     /// otherwise yes, unless every source is a `replay` and the run keeps
@@ -226,12 +233,13 @@ impl LoadedSpec {
     /// of the time.
     pub fn durable(&self, mode: Mode) -> bool {
         self.raw.fsync.unwrap_or_else(|| {
+            let replay = <crate::replay::ReplayConfig as crate::SourceConfig>::TYPE;
             let replay_only = self
                 .raw
                 .sources
                 .iter()
-                .all(|s| s.get("type").and_then(Value::as_str) == Some("replay"));
-            !replay_only || mode != Mode::Full || self.raw.state.is_some()
+                .all(|s| s.get("type").and_then(Value::as_str) == Some(replay));
+            !replay_only || self.keeps_state(mode)
         })
     }
 
