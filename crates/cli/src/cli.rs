@@ -38,6 +38,12 @@ pub enum Command {
     },
     /// List the source and sink types this binary knows.
     Connectors,
+    /// Boards defined in YAML: list them, check a definition, test one
+    /// offline on a saved answer.
+    #[command(
+        after_help = "Examples:\n  jobharvest boards list\n  jobharvest boards check my-board.yaml\n  jobharvest boards test my-board.yaml --response page.json"
+    )]
+    Boards(crate::boards::BoardsArgs),
     /// Show a job's state: its sources' cursors and offers (open, removed)
     /// and its last runs.
     #[command(

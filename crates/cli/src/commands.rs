@@ -30,6 +30,7 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             connectors(&registry);
             Ok(())
         }
+        Command::Boards(args) => crate::boards::run(&registry, args).await,
         Command::State { spec, runs } => crate::state::show(&spec, runs),
         Command::Auth(args) => crate::auth::run(&registry, args).await,
     }

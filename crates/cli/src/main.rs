@@ -5,6 +5,7 @@
 //! into one-paragraph messages and exit codes.
 
 mod auth;
+mod boards;
 mod cli;
 mod commands;
 mod logging;

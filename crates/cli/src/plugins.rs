@@ -8,7 +8,7 @@ pub fn registry() -> Registry {
     jobharvest_core::register(&mut registry);
     jobharvest_france_travail::register(&mut registry);
     jobharvest_adzuna::register(&mut registry);
-    jobharvest_arbeitnow::register(&mut registry);
+    jobharvest_declarative::register(&mut registry);
     jobharvest_sink_csv::register(&mut registry);
     jobharvest_sink_xlsx::register(&mut registry);
     jobharvest_sink_parquet::register(&mut registry);

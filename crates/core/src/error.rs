@@ -97,6 +97,39 @@ impl Error {
         .with_source(err)
     }
 
+    /// The same error with every one of `secrets` in its message and
+    /// context replaced by `***`; a source whose text holds one is dropped.
+    /// Sources that read secrets from the environment pass their errors
+    /// through this, so that a server echoing a key cannot print it.
+    pub fn redact<S: AsRef<str>>(mut self, secrets: &[S]) -> Self {
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| s.len() >= 3)
+            .collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let clean = |text: &mut String| {
+            for s in &secrets {
+                if text.contains(s) {
+                    *text = text.replace(s, "***");
+                }
+            }
+        };
+        clean(&mut self.message);
+        for (_, value) in &mut self.context {
+            clean(value);
+        }
+        if let Some(source) = &self.source {
+            let text = source.to_string();
+            if secrets.iter().any(|s| text.contains(s)) {
+                self.source = None;
+            }
+        }
+        self
+    }
+
     /// Marks the error as worth retrying (or not).
     pub fn set_temporary(mut self, temporary: bool) -> Self {
         self.temporary = temporary;

@@ -17,6 +17,7 @@ pub mod error;
 pub mod filter;
 pub mod fingerprint;
 pub mod http;
+pub mod http_config;
 mod keyset;
 pub mod merge;
 pub mod mode;
@@ -35,7 +36,7 @@ pub mod tracking;
 
 pub use error::{Error, ErrorKind, Result};
 pub use mode::Mode;
-pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, column_index};
+pub use record::{Batch, COLUMNS, Cell, Column, ColumnKind, JobRecord, Owned, column_index};
 pub use registry::{
     Archive, ArchiveOpener, BuildContext, NormalizeOptions, Normalizer, PreparedSink, Registry,
     SinkConfig, SourceConfig,

@@ -110,6 +110,94 @@ impl AsCell for Vec<String> {
     }
 }
 
+/// One value to put into a record, owned: what [`JobRecord::set`] takes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Owned {
+    /// No value (an empty list for list columns).
+    Null,
+    /// Text (also JSON text).
+    Text(String),
+    /// A float.
+    Float(f64),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// An instant in UTC.
+    Timestamp(DateTime<Utc>),
+    /// A list of texts.
+    List(Vec<String>),
+}
+
+/// Sets a record field from an [`Owned`] value of the matching kind.
+trait FromOwned: Sized {
+    fn from_owned(value: Owned) -> Option<Self>;
+}
+
+impl FromOwned for String {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Option<String> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(None),
+            Owned::Text(t) => Some(Some(t)),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Option<f64> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(None),
+            Owned::Float(f) => Some(Some(f)),
+            Owned::Int(i) => Some(Some(i as f64)),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Option<i64> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(None),
+            Owned::Int(i) => Some(Some(i)),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Option<bool> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(None),
+            Owned::Bool(b) => Some(Some(b)),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Option<DateTime<Utc>> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(None),
+            Owned::Timestamp(t) => Some(Some(t)),
+            _ => None,
+        }
+    }
+}
+impl FromOwned for Vec<String> {
+    fn from_owned(value: Owned) -> Option<Self> {
+        match value {
+            Owned::Null => Some(Vec::new()),
+            Owned::List(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
 macro_rules! field_type {
     (Key) => { String };
     (Text) => { Option<String> };
@@ -155,6 +243,16 @@ macro_rules! job_record {
 
         const GETTERS: &[for<'a> fn(&'a JobRecord) -> Cell<'a>] = &[
             $( |r| r.$name.as_cell(), )*
+        ];
+
+        const SETTERS: &[fn(&mut JobRecord, Owned) -> bool] = &[
+            $( |r, v| match FromOwned::from_owned(v) {
+                Some(v) => {
+                    r.$name = v;
+                    true
+                }
+                None => false,
+            }, )*
         ];
     };
     (@personal personal) => { true };
@@ -311,6 +409,17 @@ impl JobRecord {
         GETTERS[index](self)
     }
 
+    /// Sets column `index` (an index into [`COLUMNS`]) to `value`, which
+    /// must be of the column's kind ([`Owned::Int`] also fits a float
+    /// column, [`Owned::Null`] any column but the key). Returns whether it
+    /// was set: `false` leaves the record as it was.
+    ///
+    /// # Panics
+    /// When `index >= COLUMNS.len()`.
+    pub fn set(&mut self, index: usize, value: Owned) -> bool {
+        SETTERS[index](self, value)
+    }
+
     /// Every cell, in [`COLUMNS`] order.
     pub fn cells(&self) -> impl Iterator<Item = Cell<'_>> {
         GETTERS.iter().map(move |get| get(self))
@@ -349,6 +458,28 @@ mod tests {
             Cell::List(l) => assert_eq!(l, ["SQL", "Python"]),
             other => panic!("skills is {other:?}"),
         }
+    }
+
+    #[test]
+    fn set_takes_values_of_the_column_kind_only() {
+        let mut r = JobRecord::new("s", "1");
+        let at = |name| column_index(name).unwrap();
+        assert!(r.set(at("title"), Owned::Text("Data analyst".into())));
+        assert!(r.set(at("salary_min"), Owned::Int(42000)));
+        assert!(r.set(at("remote"), Owned::Bool(true)));
+        assert!(r.set(at("tags"), Owned::List(vec!["a".into()])));
+        assert_eq!(r.title.as_deref(), Some("Data analyst"));
+        assert_eq!(r.salary_min, Some(42000.0));
+        assert_eq!(r.remote, Some(true));
+        assert_eq!(r.tags, ["a"]);
+        assert!(!r.set(at("latitude"), Owned::Text("north".into())));
+        assert!(
+            !r.set(at("source_id"), Owned::Null),
+            "the key is never null"
+        );
+        assert!(r.set(at("tags"), Owned::Null));
+        assert!(r.tags.is_empty());
+        assert_eq!(r.latitude, None);
     }
 
     #[test]

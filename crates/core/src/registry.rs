@@ -92,6 +92,9 @@ pub struct BuildContext {
     /// leave it empty (see [`NormalizeOptions::leave_out_raw`]). False
     /// unless the caller says so.
     pub leave_out_raw: bool,
+    /// The shared HTTP keys of the source's entry, for source types that
+    /// take them ([`SourceConfig::SHARED_HTTP`]); empty for the others.
+    pub http: crate::http_config::HttpConfig,
     normalizers: Arc<BTreeMap<&'static str, Arc<dyn Normalizer>>>,
     archives: Arc<BTreeMap<&'static str, ArchiveOpener>>,
 }
@@ -138,6 +141,12 @@ pub trait SourceConfig: DeserializeOwned + 'static {
     const TYPE: &'static str;
     /// One line for `jobharvest connectors`.
     const DESCRIPTION: &'static str;
+
+    /// Whether the registry takes the shared HTTP keys (`base_url`,
+    /// `rate_limit_per_sec`, `timeout_secs`, `max_retries`, `max_results`)
+    /// out of the entry and hands them over in [`BuildContext::http`]
+    /// instead of leaving them to the config.
+    const SHARED_HTTP: bool = false;
 
     /// What every source of this type can do.
     fn capabilities() -> Capabilities;
@@ -254,18 +263,40 @@ pub struct TypeInfo {
     pub capabilities: Option<Capabilities>,
     /// For sinks, the file extensions they answer to.
     pub extensions: &'static [&'static str],
+    /// For sources, whether the registry takes the shared HTTP keys out of
+    /// their entries ([`SourceConfig::SHARED_HTTP`]).
+    pub shared_http: bool,
 }
 
-type BuildSourceFn = fn(Value, &str, &BuildContext) -> Result<Box<dyn Source>>;
+/// Builds a source from its spec entry (the map without `type`, `name` and
+/// `filter`), the entry's position (`sources[0]`) and the build context.
+///
+/// Typed connectors get one from [`Registry::register_source`]; sources
+/// whose types are only known at run time (board definitions) register
+/// theirs with [`Registry::register_source_type`].
+pub type BuildSourceFn =
+    Arc<dyn Fn(Value, &str, &BuildContext) -> Result<Box<dyn Source>> + Send + Sync>;
 type PrepareSinkFn = fn(Value) -> Result<PreparedSink>;
 
+/// Loads the board definitions a spec names in its `boards:` list into a
+/// registry (see [`Registry::set_board_loader`]).
+///
+/// # Errors
+/// A definition that cannot be read or is invalid, with its file named.
+pub type BoardLoader = fn(&Path, &mut Registry) -> Result<()>;
+
 /// Every source, sink and normalizer type the binary knows.
-#[derive(Default)]
+///
+/// Cloning is cheap (builders and normalizers are shared): a spec with its
+/// own `boards:` extends a clone, so the binary's registry stays as built.
+#[derive(Default, Clone)]
 pub struct Registry {
     sources: BTreeMap<&'static str, (TypeInfo, BuildSourceFn)>,
     sinks: BTreeMap<&'static str, (TypeInfo, PrepareSinkFn)>,
     normalizers: BTreeMap<&'static str, Arc<dyn Normalizer>>,
     archives: BTreeMap<&'static str, ArchiveOpener>,
+    board_loader: Option<BoardLoader>,
+    boards: std::collections::BTreeSet<&'static str>,
 }
 
 /// Deserializes `value` into `T`, naming the key path of any error.
@@ -282,14 +313,6 @@ pub fn from_value<T: DeserializeOwned>(value: Value, at: &str) -> Result<T> {
         };
         Error::config(format!("{key}: {}", e.into_inner())).with_context("key", key)
     })
-}
-
-fn build_source<C: SourceConfig>(
-    value: Value,
-    at: &str,
-    cx: &BuildContext,
-) -> Result<Box<dyn Source>> {
-    from_value::<C>(value, at)?.build(cx)
 }
 
 fn prepare_sink<C: SinkConfig>(value: Value) -> Result<PreparedSink> {
@@ -316,9 +339,65 @@ impl Registry {
             description: C::DESCRIPTION,
             capabilities: Some(C::capabilities()),
             extensions: &[],
+            shared_http: C::SHARED_HTTP,
         };
-        self.sources.insert(C::TYPE, (info, build_source::<C>));
+        let build: BuildSourceFn = Arc::new(|value, at, cx| from_value::<C>(value, at)?.build(cx));
+        self.sources.insert(C::TYPE, (info, build));
         self
+    }
+
+    /// Registers a source type known only at run time (a board
+    /// definition): its description and capabilities in `info`, and how to
+    /// build it. A type of the same name registered earlier is replaced.
+    pub fn register_source_type(&mut self, info: TypeInfo, build: BuildSourceFn) -> &mut Self {
+        self.sources.insert(info.name, (info, build));
+        self
+    }
+
+    /// Whether a source type of this name is registered.
+    pub fn has_source(&self, name: &str) -> bool {
+        self.sources.contains_key(name)
+    }
+
+    /// Records that source type `name` comes from a board definition
+    /// (another definition may replace it; a Rust connector may not be).
+    pub fn mark_board(&mut self, name: &'static str) -> &mut Self {
+        self.boards.insert(name);
+        self
+    }
+
+    /// Whether source type `name` comes from a board definition.
+    pub fn is_board(&self, name: &str) -> bool {
+        self.boards.contains(name)
+    }
+
+    /// Sets how a spec's `boards:` list is loaded (the board-definition
+    /// engine registers itself here; the core reads no definition).
+    pub fn set_board_loader(&mut self, loader: BoardLoader) -> &mut Self {
+        self.board_loader = Some(loader);
+        self
+    }
+
+    /// This registry extended with the board definitions at `paths`
+    /// (already resolved), or a plain clone when there are none.
+    ///
+    /// # Errors
+    /// The first definition that fails to load, or a list of definitions
+    /// in a build without the engine that reads them.
+    pub fn with_boards(&self, paths: &[PathBuf]) -> Result<Registry> {
+        let mut extended = self.clone();
+        if paths.is_empty() {
+            return Ok(extended);
+        }
+        let loader = self.board_loader.ok_or_else(|| {
+            Error::config(
+                "boards: this build of jobharvest cannot read board definitions; remove the `boards:` list or use the full build",
+            )
+        })?;
+        for path in paths {
+            loader(path, &mut extended)?;
+        }
+        Ok(extended)
     }
 
     /// Registers a sink type.
@@ -328,6 +407,7 @@ impl Registry {
             description: C::DESCRIPTION,
             capabilities: None,
             extensions: C::EXTENSIONS,
+            shared_http: false,
         };
         self.sinks.insert(C::TYPE, (info, prepare_sink::<C>));
         self
@@ -372,6 +452,7 @@ impl Registry {
             base_dir: base_dir.to_path_buf(),
             name: name.to_string(),
             leave_out_raw: false,
+            http: Default::default(),
             normalizers: Arc::new(self.normalizers.clone()),
             archives: Arc::new(self.archives.clone()),
         }
@@ -412,6 +493,11 @@ impl Registry {
         let name = name.unwrap_or_else(|| info.name.to_string());
         let mut cx = self.build_context(base_dir, &name);
         cx.leave_out_raw = !keep_raw;
+        if info.shared_http
+            && let Value::Object(entry) = &mut value
+        {
+            cx.http = crate::http_config::HttpConfig::take(entry, at)?;
+        }
         let mut source = build(value, at, &cx).map_err(|e| with_at(e, at))?;
         if let Some(filter) = filter {
             source = crate::filter::attach(source, info.name, filter, at)?;

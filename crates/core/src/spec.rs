@@ -30,6 +30,10 @@ pub struct RawSpec {
     /// The sinks, each a map with a `type` key.
     #[serde(default)]
     pub sinks: Vec<Value>,
+    /// Board definitions (YAML files, relative to the spec) whose boards
+    /// the sources may use as their `type`, on top of the shipped ones.
+    #[serde(default)]
+    pub boards: Vec<PathBuf>,
     /// What counts as a duplicate across sources: `id` (the default: the
     /// same offer of the same board) or `fingerprint` (the same job on any
     /// board, see [`crate::fingerprint`]).
@@ -176,6 +180,7 @@ impl LoadedSpec {
     /// # Errors
     /// The first invalid source, its position named.
     pub fn build_sources(&self, registry: &Registry, keep_raw: bool) -> Result<Vec<BuiltSource>> {
+        let registry = &self.registry(registry)?;
         let sources: Vec<BuiltSource> = self
             .raw
             .sources
@@ -195,6 +200,21 @@ impl LoadedSpec {
             )));
         }
         Ok(sources)
+    }
+
+    /// `registry` extended with the spec's own board definitions
+    /// (`boards:`), resolved against the spec's folder.
+    ///
+    /// # Errors
+    /// A definition that cannot be read or is invalid.
+    pub fn registry(&self, registry: &Registry) -> Result<Registry> {
+        let paths: Vec<PathBuf> = self
+            .raw
+            .boards
+            .iter()
+            .map(|p| self.base_dir.join(p))
+            .collect();
+        registry.with_boards(&paths)
     }
 
     /// The job's state file: `state:` resolved against the spec's folder,
