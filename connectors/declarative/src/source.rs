@@ -172,15 +172,17 @@ pub fn capabilities(def: &Definition) -> Capabilities {
 }
 
 impl Definition {
+    /// The capabilities' `auth`: the `auth:` block's kind, or an API key
+    /// when a header or the path carries a required `${VAR}`. Keys that
+    /// are optional (`${VAR:-}`) leave it `none`: the board works without.
     fn auth_description(&self) -> &'static str {
-        let uses_env_header = self
-            .request
-            .headers
-            .iter()
-            .any(|(_, t)| t.env_vars().next().is_some())
-            || self.request.path.env_vars().next().is_some();
-        match (self.auth.describe(), uses_env_header) {
-            ("none", true) => "API key (header or path)",
+        let required =
+            |t: &crate::template::Template| t.env_vars().any(|(_, has_default)| !has_default);
+        let key_elsewhere = self.request.headers.iter().any(|(_, t)| required(t))
+            || self.request.query.iter().any(|(_, t)| required(t))
+            || required(&self.request.path);
+        match (self.auth.describe(), key_elsewhere) {
+            ("none", true) => "API key (header, query or path)",
             (d, _) => d,
         }
     }
@@ -364,6 +366,7 @@ impl Run<'_> {
             extra.set(p.location, param, Value::from(position));
         }
         let mut url = self.src.url.clone();
+        let mut link = false;
         let mut seen_links: HashSet<String> = HashSet::new();
         let mut last_page_hash: Option<u64> = None;
         let mut pages = 0u64;
@@ -376,7 +379,15 @@ impl Run<'_> {
         };
         loop {
             let what = format!("{} page {}{slice}", self.board(), pages + 1);
-            let answer = self.send(&what, &url, &extra).await?;
+            let target = self.effective_url(&url, link, &extra);
+            if matches!(
+                p.kind,
+                PageKind::Cursor | PageKind::NextLink | PageKind::LinkHeader
+            ) && !seen_links.insert(target.to_string())
+            {
+                return Err(self.loop_error(&what, "next link or cursor"));
+            }
+            let answer = self.send(&what, &target, &extra).await?;
             self.record(&format!("page-{}", pages + 1), &answer)?;
             if answer.status == reqwest::StatusCode::NOT_MODIFIED {
                 self.stopped(key, pages, "the board has nothing newer (304 Not Modified)");
@@ -513,9 +524,6 @@ impl Run<'_> {
                         return Ok(Outcome::Done { reached_window });
                     }
                     Some(cursor) => {
-                        if !seen_links.insert(cursor.clone()) {
-                            return Err(self.loop_error(&what, "cursor"));
-                        }
                         if let Some(param) = &p.param {
                             extra.set(p.location, param, Value::String(cursor));
                         }
@@ -526,14 +534,11 @@ impl Run<'_> {
                         self.stopped(key, pages, "the board gave no next link");
                         return Ok(Outcome::Done { reached_window });
                     }
-                    Some(link) => {
-                        let next = self.follow(&url, &link)?;
-                        if !seen_links.insert(next.to_string()) {
-                            return Err(self.loop_error(&what, "next link"));
-                        }
-                        // The link carries its own query: ours is not added
-                        // again, but for the key.
-                        url = next;
+                    Some(next) => {
+                        // The link carries its own query: only what it
+                        // lacks (a key) is added.
+                        url = self.follow(&url, &next)?;
+                        link = true;
                         extra.query.clear();
                     }
                 },
@@ -583,6 +588,28 @@ impl Run<'_> {
         Ok(ours)
     }
 
+    /// The URL of a request: `url` with the source's query (only what a
+    /// next link lacks, when `link`) and the request's extra query.
+    fn effective_url(&self, url: &Url, link: bool, extra: &Extra) -> Url {
+        let mut out = url.clone();
+        let present: Vec<String> = url.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        {
+            let mut pairs = out.query_pairs_mut();
+            for (k, v) in &self.src.query {
+                if !link || !present.contains(k) {
+                    pairs.append_pair(k, v);
+                }
+            }
+            for (k, v) in &extra.query {
+                pairs.append_pair(k, v);
+            }
+        }
+        if out.query() == Some("") {
+            out.set_query(None);
+        }
+        out
+    }
+
     async fn send(&self, what: &str, url: &Url, extra: &Extra) -> Result<Answer> {
         let src = self.src;
         let body = src.body.clone().map(|mut b| {
@@ -599,7 +626,6 @@ impl Run<'_> {
             }
             (b, _, _) => b,
         };
-        let is_first_url = url.path() == src.url.path();
         let answer = self
             .http
             .fetch(what, |c| {
@@ -607,20 +633,6 @@ impl Run<'_> {
                     Method::Get => c.get(url.clone()),
                     Method::Post => c.post(url.clone()),
                 };
-                if is_first_url || url.query().is_none() {
-                    b = b.query(&src.query);
-                } else {
-                    // A next link: only what it lacks (a key in the query).
-                    let present: Vec<String> =
-                        url.query_pairs().map(|(k, _)| k.into_owned()).collect();
-                    let missing: Vec<&(String, String)> = src
-                        .query
-                        .iter()
-                        .filter(|(k, _)| !present.contains(k))
-                        .collect();
-                    b = b.query(&missing);
-                }
-                b = b.query(&extra.query);
                 for (name, value) in &src.headers {
                     b = b.header(name.clone(), value.clone());
                 }

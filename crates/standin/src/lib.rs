@@ -40,6 +40,7 @@
 
 pub mod adzuna;
 pub mod arbeitnow;
+pub mod boards;
 mod config;
 mod data;
 mod listen;
