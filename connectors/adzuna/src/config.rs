@@ -7,9 +7,16 @@
 //!     params: { what: "data analyst", where: Paris, max_days_old: 7 }
 //! ```
 //!
-//! Building the source checks everything that can be checked without the
-//! network: the country, the parameters, the URL, the quotas and the
-//! presence of the keys.
+//! The shared HTTP keys (`base_url`, `rate_limit_per_sec`, `timeout_secs`,
+//! `max_retries`, `max_results`) are not declared here: the registry takes
+//! them out of the entry and checks them
+//! ([`jobharvest_core::http_config`]), and the source reads them from
+//! [`BuildContext::http`] over Adzuna's defaults ([`http_defaults`],
+//! [`DEFAULT_BASE_URL`]).
+//!
+//! Building the source checks everything else that can be checked without
+//! the network: the country, the parameters, the quotas and the presence of
+//! the keys.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -29,7 +36,8 @@ use crate::TYPE;
 use crate::normalize::currency;
 use crate::source::AdzunaSource;
 
-/// Config of the `adzuna` source.
+/// Config of the `adzuna` source: its own keys, without the shared HTTP
+/// keys.
 ///
 /// `Debug` shows `app_key` as `***`.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,28 +56,12 @@ pub struct AdzunaConfig {
     /// The application key (default: `ADZUNA_APP_KEY`).
     #[serde(default)]
     pub app_key: Option<Secret>,
-    /// The API's base URL, before `/v1/api/...`.
-    #[serde(default = "default_base_url")]
-    pub base_url: String,
     /// Offers per page, at most 50.
     #[serde(default = "default_results_per_page")]
     pub results_per_page: u32,
-    /// Requests per second, on top of the quotas.
-    #[serde(default = "default_rate_limit_per_sec")]
-    pub rate_limit_per_sec: f64,
     /// The account's quotas and where the budgets are remembered.
     #[serde(default)]
     pub quota: QuotaConfig,
-    /// How long one request may take.
-    #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
-    /// How many times a temporary failure is retried.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-    /// Stop after this many offers (default: every offer the query
-    /// matches). The command line's `--limit` applies on top.
-    #[serde(default)]
-    pub max_results: Option<u64>,
 }
 
 /// The account's request quotas (Adzuna's defaults for a free account).
@@ -108,29 +100,24 @@ pub fn default_country() -> String {
     "fr".to_string()
 }
 
-/// Adzuna's API host.
-pub fn default_base_url() -> String {
-    "https://api.adzuna.com".to_string()
-}
+/// Adzuna's API host, unless the spec gives `base_url`; searches go to
+/// `{base_url}/v1/api/...`.
+pub const DEFAULT_BASE_URL: &str = "https://api.adzuna.com";
 
 /// 50 offers per page: the API's maximum.
 pub fn default_results_per_page() -> u32 {
     MAX_RESULTS_PER_PAGE
 }
 
-/// 2 requests per second; the per-minute quota is the real limit.
-pub fn default_rate_limit_per_sec() -> f64 {
-    2.0
-}
-
-/// 30 seconds per request.
-pub fn default_timeout_secs() -> u64 {
-    30
-}
-
-/// 3 retries: each costs a request of the budget.
-pub fn default_max_retries() -> u32 {
-    3
+/// Adzuna's HTTP defaults, which the spec's shared keys replace: 2
+/// requests per second (the per-minute quota is the real limit), 30
+/// seconds per request, 3 retries of a temporary failure (each costs a
+/// request of the budget).
+pub fn http_defaults() -> HttpSettings {
+    HttpSettings::default()
+        .with_rate_limit_per_sec(2.0)
+        .with_timeout(Duration::from_secs(30))
+        .with_max_retries(3)
 }
 
 /// 25 requests a minute.
@@ -293,12 +280,13 @@ pub fn search_url(base: &Url, country: &str, page: u64) -> Url {
 }
 
 impl AdzunaConfig {
-    /// Builds the source, reading missing keys from `env` (the process
-    /// environment in [`SourceConfig::build`]).
+    /// Builds the source from this config and the spec's shared HTTP keys
+    /// (`cx.http`, already checked), reading missing keys from `env` (the
+    /// process environment in [`SourceConfig::build`]).
     ///
     /// # Errors
     /// A config error naming the key and the fix: an unknown country, bad
-    /// parameters, a bad URL, out-of-range settings, missing keys.
+    /// parameters, out-of-range quotas, missing keys.
     pub fn build_with_env(
         self,
         cx: &BuildContext,
@@ -320,20 +308,7 @@ impl AdzunaConfig {
             ));
         }
         let params = query_pairs(&self.params)?;
-        let base_url = Url::parse(self.base_url.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .filter(|u| u.query().is_none())
-            .ok_or_else(|| {
-                key_error(
-                    "base_url",
-                    &format!(
-                        "`{}` is not an http(s) URL without a query string, such as {}",
-                        self.base_url,
-                        default_base_url()
-                    ),
-                )
-            })?;
+        let base_url = cx.http.base_url(DEFAULT_BASE_URL)?;
         if !(1..=MAX_RESULTS_PER_PAGE).contains(&self.results_per_page) {
             return Err(key_error(
                 "results_per_page",
@@ -341,22 +316,6 @@ impl AdzunaConfig {
                     "{} is out of range; Adzuna serves 1 to {MAX_RESULTS_PER_PAGE} offers per page",
                     self.results_per_page
                 ),
-            ));
-        }
-        let rate = self.rate_limit_per_sec;
-        if !(rate.is_finite() && rate > 0.0 && rate <= 100.0) {
-            return Err(key_error(
-                "rate_limit_per_sec",
-                &format!("{rate} is out of range; give a number above 0 and at most 100"),
-            ));
-        }
-        if self.timeout_secs == 0 {
-            return Err(key_error("timeout_secs", "must be at least 1 second"));
-        }
-        if self.max_results == Some(0) {
-            return Err(key_error(
-                "max_results",
-                "0 fetches nothing; give a positive number of offers or remove the key to fetch every offer",
             ));
         }
         for (key, value) in [
@@ -396,10 +355,6 @@ impl AdzunaConfig {
             Some(path) => cx.resolve(path),
             None => jobharvest_core::quota::default_budget_file(&cx.base_dir),
         };
-        let settings = HttpSettings::default()
-            .with_rate_limit_per_sec(rate)
-            .with_timeout(Duration::from_secs(self.timeout_secs))
-            .with_max_retries(self.max_retries);
         Ok(AdzunaSource {
             country,
             params,
@@ -409,8 +364,8 @@ impl AdzunaConfig {
             results_per_page: self.results_per_page,
             quota: self.quota,
             budget_file,
-            settings,
-            max_results: self.max_results,
+            settings: cx.http.settings(http_defaults()),
+            max_results: cx.http.max_results,
             minute: Duration::from_secs(60),
             // `raw` is left out when no sink of the run writes it.
             options: NormalizeOptions::default().leaving_out_raw(cx.leave_out_raw),
@@ -421,6 +376,9 @@ impl AdzunaConfig {
 impl SourceConfig for AdzunaConfig {
     const TYPE: &'static str = TYPE;
     const DESCRIPTION: &'static str = "Adzuna job search (about 20 countries), filtered server-side with Adzuna's own parameters; paced and budgeted by the account's quotas (25/minute, 250/day, 1,000/week by default).";
+
+    /// The shared HTTP keys come in `cx.http`, not in the config.
+    const SHARED_HTTP: bool = true;
 
     fn capabilities() -> Capabilities {
         Capabilities::network(
@@ -486,7 +444,7 @@ mod tests {
             search_url(&base, "fr", 3).as_str(),
             "http://127.0.0.1:9/adzuna/v1/api/jobs/fr/search/3"
         );
-        let base = Url::parse(&default_base_url()).unwrap();
+        let base = Url::parse(DEFAULT_BASE_URL).unwrap();
         assert_eq!(
             search_url(&base, "gb", 1).as_str(),
             "https://api.adzuna.com/v1/api/jobs/gb/search/1"

@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use jobharvest_adzuna::{AdzunaConfig, AdzunaNormalizer, AdzunaSource, normalize::normalize};
 use jobharvest_core::http::HttpSettings;
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::{
-    Batch, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Registry, Result, Source,
-    SourceContext, SourceStats,
+    Batch, BuildContext, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Registry, Result,
+    Source, SourceContext, SourceStats,
 };
 use jobharvest_standin::{AdzunaStandin, AdzunaStandinConfig};
 use serde_json::{Value, json};
@@ -47,6 +48,22 @@ fn fast() -> HttpSettings {
         .with_max_retry_after(Duration::from_secs(2))
 }
 
+/// Builds a source from a spec entry split as the registry splits it: the
+/// shared HTTP keys into `cx.http`, the rest into the config.
+fn build(
+    cx: &BuildContext,
+    entry: Value,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<AdzunaSource> {
+    let Value::Object(mut entry) = entry else {
+        panic!("an entry is a map")
+    };
+    let mut cx = cx.clone();
+    cx.http = HttpConfig::take(&mut entry, "")?;
+    let config: AdzunaConfig = serde_json::from_value(Value::Object(entry)).unwrap();
+    config.build_with_env(&cx, env)
+}
+
 /// A source built from `spec` (merged over the keys and the base URL).
 fn source(base_url: &str, dir: &Path, spec: Value) -> AdzunaSource {
     let mut config = json!({
@@ -58,10 +75,8 @@ fn source(base_url: &str, dir: &Path, spec: Value) -> AdzunaSource {
     for (k, v) in spec.as_object().unwrap() {
         config[k] = v.clone();
     }
-    let config: AdzunaConfig = serde_json::from_value(config).unwrap();
     let cx = Registry::new().build_context(dir, "adzuna");
-    config
-        .build_with_env(&cx, &|_| None)
+    build(&cx, config, &|_| None)
         .unwrap()
         .with_http_settings(fast())
 }
@@ -181,9 +196,7 @@ async fn a_run_whose_sinks_write_no_raw_leaves_it_out() {
     let mut runs = Vec::new();
     for leave_out_raw in [false, true] {
         cx.leave_out_raw = leave_out_raw;
-        let config: AdzunaConfig = serde_json::from_value(config.clone()).unwrap();
-        let src = config
-            .build_with_env(&cx, &|_| None)
+        let src = build(&cx, config.clone(), &|_| None)
             .unwrap()
             .with_http_settings(fast());
         let (records, _, result) = harvest(src, None).await;
@@ -433,13 +446,67 @@ fn bad_settings_are_refused_before_any_request() {
         for (k, v) in spec.as_object().unwrap() {
             config[k] = v.clone();
         }
-        let config: AdzunaConfig = serde_json::from_value(config).unwrap();
-        let err = config.build_with_env(&cx, &|_| None).unwrap_err();
+        let err = build(&cx, config, &|_| None).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config);
         assert!(err.to_string().contains(want), "{err}");
     }
     let unknown = serde_json::from_value::<AdzunaConfig>(json!({"quota": {"per_hour": 3}}));
     assert!(unknown.unwrap_err().to_string().contains("per_hour"));
+}
+
+#[test]
+fn the_shared_http_keys_of_a_spec_entry_reach_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let cx = Registry::new().build_context(dir.path(), "adzuna");
+    let source = build(&cx, json!({"app_id": "id", "app_key": "k"}), &|_| None).unwrap();
+    let settings = source.http_settings();
+    assert_eq!(settings.rate_limit_per_sec, 2.0);
+    assert_eq!(settings.timeout, Duration::from_secs(30));
+    assert_eq!(settings.max_retries, 3);
+    let source = build(
+        &cx,
+        json!({"app_id": "id", "app_key": "k", "rate_limit_per_sec": 50, "max_retries": 0}),
+        &|_| None,
+    )
+    .unwrap();
+    assert_eq!(source.http_settings().rate_limit_per_sec, 50.0);
+    assert_eq!(source.http_settings().max_retries, 0);
+    assert_eq!(source.http_settings().timeout, Duration::from_secs(30));
+
+    let mut registry = Registry::new();
+    jobharvest_adzuna::register(&mut registry);
+    let entry = |extra: Value| {
+        let mut entry = json!({"type": "adzuna", "app_id": "id", "app_key": "k"});
+        entry
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        entry
+    };
+    let built = registry
+        .build_source(
+            entry(json!({"rate_limit_per_sec": 50, "max_results": 7})),
+            "sources[0]",
+            dir.path(),
+        )
+        .unwrap();
+    let shown = format!("{:?}", built.source);
+    assert!(shown.contains("rate_limit_per_sec: 50.0"), "{shown}");
+    assert!(shown.contains("max_results: Some(7)"), "{shown}");
+    for (extra, key) in [
+        (
+            json!({"rate_limit_per_sec": 0}),
+            "sources[0].rate_limit_per_sec:",
+        ),
+        (json!({"timeout_secs": 0}), "sources[0].timeout_secs:"),
+        (json!({"max_results": 0}), "sources[0].max_results:"),
+        (json!({"base_url": "ftp://x"}), "sources[0].base_url:"),
+    ] {
+        let err = registry
+            .build_source(entry(extra), "sources[0]", dir.path())
+            .unwrap_err();
+        assert!(err.to_string().starts_with(key), "{err}");
+    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 //! Each harness keeps its quota budget file in its own temporary folder.
 
 use jobharvest_adzuna::AdzunaConfig;
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::testkit::sources::{self as kit, SourceHarness};
 use jobharvest_core::{Capabilities, Registry, Result, Source, SourceConfig};
 use serde_json::{Value, json};
@@ -94,8 +95,14 @@ impl SourceHarness for Adzuna {
             "base_url": base_url,
             "quota": {"budget_file": "budgets.json"},
         });
-        let config: AdzunaConfig = serde_json::from_value(kit::config_with(config, extra)).unwrap();
-        let cx = Registry::new().build_context(self.budgets.path(), "adzuna");
+        // Split as the registry splits a spec entry: the shared HTTP keys
+        // into `cx.http`, the rest into the config.
+        let Value::Object(mut entry) = kit::config_with(config, extra) else {
+            unreachable!("the config is a map")
+        };
+        let mut cx = Registry::new().build_context(self.budgets.path(), "adzuna");
+        cx.http = HttpConfig::take(&mut entry, "")?;
+        let config: AdzunaConfig = serde_json::from_value(Value::Object(entry)).unwrap();
         let source = config.build_with_env(&cx, &|_| None)?;
         let settings = kit::fast(source.http_settings().clone());
         Ok(Box::new(source.with_http_settings(settings)))

@@ -9,14 +9,23 @@
 //!       publieeDepuis: 7
 //! ```
 //!
-//! Building the source checks everything that can be checked without the
-//! network: the parameters, the URLs and the presence of credentials.
+//! The shared HTTP keys `rate_limit_per_sec`, `timeout_secs`, `max_retries`
+//! and `max_results` are not declared here: the registry takes them out of
+//! the entry and checks them ([`jobharvest_core::http_config`]), and the
+//! source reads them from [`BuildContext::http`] over France Travail's
+//! defaults ([`http_defaults`]). The API's URLs are this source's own keys,
+//! `api_url` and `token_url`, since they are two endpoints on two hosts and
+//! not one base URL: the shared `base_url` key is refused.
+//!
+//! Building the source checks everything else that can be checked without
+//! the network: the parameters, the URLs and the presence of credentials.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use jobharvest_auth::{AuthorizationCodeFlow, ClientCredentialsSettings, Credentials};
 use jobharvest_core::http::HttpSettings;
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::{
     BuildContext, Capabilities, Error, FilterSupport, NormalizeOptions, Result, Secret, Source,
     SourceConfig,
@@ -30,7 +39,8 @@ use crate::connect::{AppCredentials, AuthConfig, user_credentials};
 use crate::params::SearchParams;
 use crate::source::{FranceTravailSource, PAGE_SIZE, RESULT_WINDOW};
 
-/// Config of the `france_travail` source.
+/// Config of the `france_travail` source: its own keys, without the shared
+/// HTTP keys.
 ///
 /// `Debug` shows `client_secret` as `***`.
 #[derive(Debug, Clone, Deserialize)]
@@ -48,9 +58,6 @@ pub struct FranceTravailConfig {
     /// the full search URL are accepted too.
     #[serde(default = "default_api_url")]
     pub api_url: String,
-    /// Requests per second (France Travail allows 10 per application).
-    #[serde(default = "default_rate_limit_per_sec")]
-    pub rate_limit_per_sec: f64,
     /// The application's client id (default: `FT_CLIENT_ID`).
     #[serde(default)]
     pub client_id: Option<String>,
@@ -63,16 +70,6 @@ pub struct FranceTravailConfig {
     /// Keep recruiter names, phones and e-mails (personal data).
     #[serde(default)]
     pub include_personal_data: bool,
-    /// How long one request may take.
-    #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
-    /// How many times a temporary failure is retried.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-    /// Stop after this many offers (default: every offer the query
-    /// matches). The command line's `--limit` applies on top.
-    #[serde(default)]
-    pub max_results: Option<u64>,
     /// How the source authenticates: for the application (client
     /// credentials, the default) or for a user (France Travail Connect).
     /// See [`crate::connect`].
@@ -91,19 +88,18 @@ pub fn default_api_url() -> String {
     "https://api.francetravail.io/partenaire/offresdemploi".to_string()
 }
 
-/// 10 requests per second: the API's limit per application.
-pub fn default_rate_limit_per_sec() -> f64 {
-    10.0
-}
-
-/// 30 seconds per request.
-pub fn default_timeout_secs() -> u64 {
-    30
-}
-
-/// 5 retries of a temporary failure.
-pub fn default_max_retries() -> u32 {
-    5
+/// France Travail's HTTP defaults, which the spec's shared keys replace: 10
+/// requests per second (the API's limit per application), 30 seconds per
+/// request, 5 retries of a temporary failure, the first after
+/// [`RETRY_MIN_DELAY`].
+pub fn http_defaults() -> HttpSettings {
+    let defaults = HttpSettings::default();
+    let max_delay = defaults.retry_max_delay;
+    defaults
+        .with_rate_limit_per_sec(10.0)
+        .with_timeout(std::time::Duration::from_secs(30))
+        .with_max_retries(5)
+        .with_retry_delays(RETRY_MIN_DELAY, max_delay)
 }
 
 /// Both scopes the search needs.
@@ -205,37 +201,30 @@ pub(crate) fn key_error(key: &str, problem: &str) -> Error {
 }
 
 impl FranceTravailConfig {
-    /// Builds the source, reading missing credentials and scope from `env`
-    /// (the process environment in [`SourceConfig::build`]).
+    /// Builds the source from this config and the spec's shared HTTP keys
+    /// (`http`, already checked), reading missing credentials and scope
+    /// from `env` (the process environment in [`SourceConfig::build`]).
     ///
     /// # Errors
     /// A config error naming the key and the fix: bad parameters, bad URLs,
-    /// missing credentials, out-of-range settings.
+    /// a `base_url`, missing credentials.
     pub fn build_with_env(
         self,
+        http: &HttpConfig,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<FranceTravailSource> {
-        let params = SearchParams::from_spec(&self.params)?;
-        let endpoints = Endpoints::from_api_url(&self.api_url)?;
-        let token_url = token_url(&self.token_url)?;
-        let rate = self.rate_limit_per_sec;
-        if !(rate.is_finite() && rate > 0.0 && rate <= 1000.0) {
+        if http.base_url.is_some() {
             return Err(key_error(
-                "rate_limit_per_sec",
+                "base_url",
                 &format!(
-                    "{rate} is out of range; give a number of requests per second above 0 and at most 1000 (France Travail allows 10)"
+                    "France Travail has no single base URL; remove `base_url` and give the search API's URL as `api_url` (default {}) and the token endpoint's as `token_url`",
+                    default_api_url()
                 ),
             ));
         }
-        if self.timeout_secs == 0 {
-            return Err(key_error("timeout_secs", "must be at least 1 second"));
-        }
-        if self.max_results == Some(0) {
-            return Err(key_error(
-                "max_results",
-                "0 fetches nothing; give a positive number of offers or remove the key to fetch every offer",
-            ));
-        }
+        let params = SearchParams::from_spec(&self.params)?;
+        let endpoints = Endpoints::from_api_url(&self.api_url)?;
+        let token_url = token_url(&self.token_url)?;
         let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
         let client_id = nonempty(self.client_id).or_else(|| nonempty(env(ENV_CLIENT_ID)));
         let client_secret = self
@@ -264,11 +253,11 @@ impl FranceTravailConfig {
         let scope = nonempty(self.scope)
             .or_else(|| nonempty(env(ENV_SCOPE)))
             .unwrap_or_else(default_scope);
-        let timeout = std::time::Duration::from_secs(self.timeout_secs);
+        let settings = http.settings(http_defaults());
         let app = AppCredentials {
             client_id: client_id.clone(),
             client_secret: client_secret.clone(),
-            timeout,
+            timeout: settings.timeout,
         };
         let credentials = match self.auth.unwrap_or_default().code_flow(app, env)? {
             Some(flow) => user_credentials(flow),
@@ -280,19 +269,13 @@ impl FranceTravailConfig {
                 hint: CREDENTIALS_HINT.to_string(),
             }),
         };
-        let defaults = HttpSettings::default();
-        let settings = HttpSettings::default()
-            .with_rate_limit_per_sec(rate)
-            .with_timeout(timeout)
-            .with_max_retries(self.max_retries)
-            .with_retry_delays(RETRY_MIN_DELAY, defaults.retry_max_delay);
         Ok(FranceTravailSource {
             endpoints,
             credentials,
             params,
             options: NormalizeOptions::with_personal_data(self.include_personal_data),
             settings,
-            max_results: self.max_results,
+            max_results: http.max_results,
         })
     }
 }
@@ -311,7 +294,8 @@ impl FranceTravailConfig {
 
     /// The France Travail Connect login of a source acting for a user
     /// (`auth: {flow: authorization_code}`), or `None` for one acting for
-    /// the application. `jobharvest auth` uses it.
+    /// the application. `jobharvest auth` uses it. The login's requests
+    /// take France Travail's default timeout ([`http_defaults`]).
     ///
     /// # Errors
     /// As [`FranceTravailConfig::build_with_env`].
@@ -320,7 +304,9 @@ impl FranceTravailConfig {
         base_dir: &Path,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Option<AuthorizationCodeFlow>> {
-        let source = self.in_folder(base_dir).build_with_env(env)?;
+        let source = self
+            .in_folder(base_dir)
+            .build_with_env(&HttpConfig::default(), env)?;
         Ok(source.credentials.authorization_code().cloned())
     }
 }
@@ -328,6 +314,9 @@ impl FranceTravailConfig {
 impl SourceConfig for FranceTravailConfig {
     const TYPE: &'static str = TYPE;
     const DESCRIPTION: &'static str = "France Travail job offers (API \"Offres d'emploi v2\"), filtered server-side with the API's own parameters; queries beyond the API's 3,150-offer window are sliced automatically.";
+
+    /// The shared HTTP keys come in `cx.http`, not in the config.
+    const SHARED_HTTP: bool = true;
 
     fn capabilities() -> Capabilities {
         Capabilities::network(
@@ -343,7 +332,9 @@ impl SourceConfig for FranceTravailConfig {
 
     fn build(self, cx: &BuildContext) -> Result<Box<dyn Source>> {
         let env = |name: &str| std::env::var(name).ok();
-        let mut source = self.in_folder(&cx.base_dir).build_with_env(&env)?;
+        let mut source = self
+            .in_folder(&cx.base_dir)
+            .build_with_env(&cx.http, &env)?;
         source.options = source.options.leaving_out_raw(cx.leave_out_raw);
         Ok(Box::new(source))
     }

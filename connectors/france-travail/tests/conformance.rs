@@ -2,6 +2,7 @@
 //! stand-in serving the recorded offer under fresh ids, paged with `range`
 //! and `Content-Range` as the API does.
 
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::testkit::sources::{self as kit, SourceHarness};
 use jobharvest_core::{Capabilities, Result, Source, SourceConfig};
 use jobharvest_france_travail::FranceTravailConfig;
@@ -79,9 +80,14 @@ impl SourceHarness for FranceTravail {
             "client_id": "conformance-app",
             "client_secret": SECRET,
         });
-        let config: FranceTravailConfig =
-            serde_json::from_value(kit::config_with(config, extra)).unwrap();
-        let source = config.build_with_env(&|_| None)?;
+        // Split as the registry splits a spec entry: the shared HTTP keys,
+        // then the connector's own.
+        let Value::Object(mut entry) = kit::config_with(config, extra) else {
+            unreachable!("the config is a map")
+        };
+        let http = HttpConfig::take(&mut entry, "")?;
+        let config: FranceTravailConfig = serde_json::from_value(Value::Object(entry)).unwrap();
+        let source = config.build_with_env(&http, &|_| None)?;
         let settings = kit::fast(source.http_settings().clone());
         Ok(Box::new(source.with_http_settings(settings)))
     }

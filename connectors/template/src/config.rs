@@ -4,49 +4,43 @@
 //! sources:
 //!   - type: template
 //!     api_key: ${TEMPLATE_API_KEY}   # the default
+//!     rate_limit_per_sec: 2          # a shared HTTP key (see below)
 //!     filter: { keywords: [rust] }   # applied by the core
 //! ```
 //!
+//! The shared HTTP keys (`base_url`, `rate_limit_per_sec`, `timeout_secs`,
+//! `max_retries`, `max_results`) are not declared here: the registry takes
+//! them out of the entry and checks them
+//! ([`jobharvest_core::http_config`]), and the source reads them from
+//! [`BuildContext::http`] over the board's defaults ([`http_defaults`],
+//! [`DEFAULT_BASE_URL`]).
+//!
 //! Building the source checks what can be checked without the network: the
-//! URL, the rate and the presence of the API key.
+//! presence of the API key.
 
 use std::time::Duration;
 
 use jobharvest_core::http::HttpSettings;
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::{
     BuildContext, Capabilities, Error, FilterSupport, NormalizeOptions, Result, Secret, Source,
     SourceConfig,
 };
 use serde::Deserialize;
-use url::Url;
 
 use crate::TYPE;
 use crate::source::{PAGE_SIZE, TemplateSource};
 
-/// Config of the `template` source.
+/// Config of the `template` source: its own keys, without the shared HTTP
+/// keys.
 ///
 /// `Debug` shows `api_key` as `***`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateConfig {
-    /// The API's base URL; the search is `{api_url}/jobs`.
-    #[serde(default = "default_api_url")]
-    pub api_url: String,
     /// The API key (default: the `TEMPLATE_API_KEY` environment variable).
     #[serde(default)]
     pub api_key: Option<Secret>,
-    /// Requests per second.
-    #[serde(default = "default_rate_limit_per_sec")]
-    pub rate_limit_per_sec: f64,
-    /// How long one request may take.
-    #[serde(default = "default_timeout_secs")]
-    pub timeout_secs: u64,
-    /// How many times a temporary failure is retried.
-    #[serde(default = "default_max_retries")]
-    pub max_retries: u32,
-    /// Stop after this many offers (default: all). `--limit` applies on top.
-    #[serde(default)]
-    pub max_results: Option<u64>,
 }
 
 /// Environment variable holding the API key.
@@ -55,54 +49,36 @@ pub const ENV_API_KEY: &str = "TEMPLATE_API_KEY";
 /// Where to get an API key, said when it is missing or refused.
 pub const KEY_HINT: &str = "set TEMPLATE_API_KEY in the environment or in a `.env` file next to the spec, or give `api_key: ${MY_KEY}` in the source; get a key from the board's developer page";
 
-/// The board's API.
-pub fn default_api_url() -> String {
-    "https://api.example.invalid/v1".to_string()
-}
+/// The board's API, unless the spec gives `base_url`; the search is
+/// `{base_url}/jobs`.
+pub const DEFAULT_BASE_URL: &str = "https://api.example.invalid/v1";
 
-/// 5 requests per second.
-pub fn default_rate_limit_per_sec() -> f64 {
-    5.0
-}
-
-/// 30 seconds per request.
-pub fn default_timeout_secs() -> u64 {
-    30
-}
-
-/// 5 retries of a temporary failure.
-pub fn default_max_retries() -> u32 {
-    5
+/// The board's HTTP defaults, which the spec's shared keys replace: 5
+/// requests per second, 30 seconds per request, 5 retries of a temporary
+/// failure.
+pub fn http_defaults() -> HttpSettings {
+    HttpSettings::default()
+        .with_rate_limit_per_sec(5.0)
+        .with_timeout(Duration::from_secs(30))
+        .with_max_retries(5)
 }
 
 impl TemplateConfig {
-    /// Builds the source, reading defaults from `env` (the process
+    /// Builds the source from the spec's shared HTTP keys (`http`, already
+    /// checked) and this config, reading defaults from `env` (the process
     /// environment in a run, a stub in tests).
     ///
     /// # Errors
-    /// A config error naming the key: a bad URL or rate, or no API key.
-    pub fn build_with_env(self, env: &dyn Fn(&str) -> Option<String>) -> Result<TemplateSource> {
-        let base = Url::parse(self.api_url.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
-            .ok_or_else(|| {
-                key_error(
-                    "api_url",
-                    &format!(
-                        "`{}` is not an http(s) URL, such as {}",
-                        self.api_url,
-                        default_api_url()
-                    ),
-                )
-            })?;
-        let search = Url::parse(&format!("{}/jobs", base.as_str().trim_end_matches('/')))
-            .map_err(|e| key_error("api_url", &e.to_string()))?;
-        if !(self.rate_limit_per_sec.is_finite() && self.rate_limit_per_sec > 0.0) {
-            return Err(key_error(
-                "rate_limit_per_sec",
-                "must be a positive number of requests per second",
-            ));
-        }
+    /// A config error naming the key: no API key.
+    pub fn build_with_env(
+        self,
+        http: &HttpConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<TemplateSource> {
+        let search = http
+            .base_url(DEFAULT_BASE_URL)?
+            .join("jobs")
+            .map_err(|e| Error::config(format!("base_url: {e}")).with_context("key", "base_url"))?;
         let api_key = self
             .api_key
             .filter(|k| !k.is_empty())
@@ -114,27 +90,22 @@ impl TemplateConfig {
                 )
                 .with_context("key", "api_key")
             })?;
-        let settings = HttpSettings::default()
-            .with_rate_limit_per_sec(self.rate_limit_per_sec)
-            .with_timeout(Duration::from_secs(self.timeout_secs))
-            .with_max_retries(self.max_retries);
         Ok(TemplateSource::new(
             search,
             api_key,
-            settings,
-            self.max_results,
+            http.settings(http_defaults()),
+            http.max_results,
         ))
     }
-}
-
-fn key_error(key: &str, problem: &str) -> Error {
-    Error::config(format!("{key}: {problem}")).with_context("key", key)
 }
 
 impl SourceConfig for TemplateConfig {
     const TYPE: &'static str = TYPE;
     const DESCRIPTION: &'static str =
         "The template connector (copy it to add a board; see connectors/README.md).";
+
+    /// The shared HTTP keys come in `cx.http`, not in the config.
+    const SHARED_HTTP: bool = true;
 
     fn capabilities() -> Capabilities {
         Capabilities::network("API key in a header", FilterSupport::Client)
@@ -146,47 +117,101 @@ impl SourceConfig for TemplateConfig {
         let env = |name: &str| std::env::var(name).ok();
         // `raw` is left out when no sink of the run writes it.
         let options = NormalizeOptions::default().leaving_out_raw(cx.leave_out_raw);
-        Ok(Box::new(self.build_with_env(&env)?.with_options(options)))
+        Ok(Box::new(
+            self.build_with_env(&cx.http, &env)?.with_options(options),
+        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    use jobharvest_core::Registry;
+    use serde_json::{Value, json};
+
     use super::*;
 
-    fn config(json: serde_json::Value) -> TemplateConfig {
-        serde_json::from_value(json).unwrap()
+    /// Builds a source from a spec entry split as the registry splits it:
+    /// the shared HTTP keys, then the config.
+    fn build(entry: Value, env: &dyn Fn(&str) -> Option<String>) -> Result<TemplateSource> {
+        let Value::Object(mut entry) = entry else {
+            panic!("an entry is a map")
+        };
+        let http = HttpConfig::take(&mut entry, "")?;
+        let config: TemplateConfig = serde_json::from_value(Value::Object(entry)).unwrap();
+        config.build_with_env(&http, env)
     }
 
     #[test]
     fn a_missing_key_says_where_to_get_one() {
-        let err = config(serde_json::json!({}))
-            .build_with_env(&|_| None)
-            .unwrap_err();
+        let err = build(json!({}), &|_| None).unwrap_err();
         assert_eq!(err.kind(), jobharvest_core::ErrorKind::Config);
         assert!(err.to_string().contains(ENV_API_KEY), "{err}");
-        let from_env = config(serde_json::json!({}))
-            .build_with_env(&|name| (name == ENV_API_KEY).then(|| "k-123".into()));
+        let from_env = build(json!({}), &|name| {
+            (name == ENV_API_KEY).then(|| "k-123".into())
+        });
         assert!(from_env.is_ok());
     }
 
     #[test]
     fn bad_urls_and_rates_name_their_key() {
-        let err = config(serde_json::json!({"api_url": "ftp://x", "api_key": "k"}))
-            .build_with_env(&|_| None)
-            .unwrap_err();
-        assert!(err.to_string().starts_with("api_url:"), "{err}");
-        let err = config(serde_json::json!({"rate_limit_per_sec": 0, "api_key": "k"}))
-            .build_with_env(&|_| None)
-            .unwrap_err();
+        let err = build(json!({"base_url": "ftp://x", "api_key": "k"}), &|_| None).unwrap_err();
+        assert!(err.to_string().starts_with("base_url:"), "{err}");
+        let err = build(json!({"rate_limit_per_sec": 0, "api_key": "k"}), &|_| None).unwrap_err();
         assert!(err.to_string().starts_with("rate_limit_per_sec:"), "{err}");
     }
 
     #[test]
-    fn the_key_never_prints() {
-        let source = config(serde_json::json!({"api_key": "very-secret-key"}))
-            .build_with_env(&|_| None)
+    fn the_shared_keys_replace_the_boards_defaults() {
+        let source = build(json!({"api_key": "k"}), &|_| None).unwrap();
+        assert_eq!(source.http_settings().rate_limit_per_sec, 5.0);
+        assert_eq!(
+            source.search_url().as_str(),
+            "https://api.example.invalid/v1/jobs"
+        );
+        let source = build(
+            json!({"api_key": "k", "base_url": "http://127.0.0.1:9/v2", "rate_limit_per_sec": 50, "timeout_secs": 7}),
+            &|_| None,
+        )
+        .unwrap();
+        let settings = source.http_settings();
+        assert_eq!(settings.rate_limit_per_sec, 50.0);
+        assert_eq!(settings.timeout, Duration::from_secs(7));
+        assert_eq!(settings.max_retries, 5, "the default stays");
+        assert_eq!(source.search_url().as_str(), "http://127.0.0.1:9/v2/jobs");
+    }
+
+    #[test]
+    fn a_spec_entry_names_a_bad_shared_key_with_its_position() {
+        let mut registry = Registry::new();
+        crate::register(&mut registry);
+        let err = registry
+            .build_source(
+                json!({"type": "template", "api_key": "k", "rate_limit_per_sec": 0}),
+                "sources[0]",
+                Path::new("."),
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("sources[0].rate_limit_per_sec:"),
+            "{err}"
+        );
+        let built = registry
+            .build_source(
+                json!({"type": "template", "api_key": "k", "rate_limit_per_sec": 50}),
+                "sources[0]",
+                Path::new("."),
+            )
             .unwrap();
+        let shown = format!("{:?}", built.source);
+        assert!(shown.contains("rate_limit_per_sec: 50.0"), "{shown}");
+    }
+
+    #[test]
+    fn the_key_never_prints() {
+        let source = build(json!({"api_key": "very-secret-key"}), &|_| None).unwrap();
         assert!(!format!("{source:?}").contains("very-secret-key"));
     }
 }

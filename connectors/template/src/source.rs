@@ -1,4 +1,4 @@
-//! Paging the board's search: `GET {api_url}/jobs?page=N&per_page=50`.
+//! Paging the board's search: `GET {base_url}/jobs?page=N&per_page=50`.
 //!
 //! Each answer holds the total, one page of jobs and the next page's number
 //! (null on the last page):
@@ -69,6 +69,11 @@ impl TemplateSource {
     pub fn with_options(mut self, options: NormalizeOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// The search's URL, before the page parameters.
+    pub fn search_url(&self) -> &Url {
+        &self.search
     }
 
     /// The HTTP settings (rate, timeout, retries).

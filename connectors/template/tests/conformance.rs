@@ -2,6 +2,7 @@
 //! wiremock stand-in of the board serving the fixture job under fresh ids,
 //! paged with `page`/`per_page` and `next_page` as the board does.
 
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::testkit::sources::{self as kit, SourceHarness};
 use jobharvest_core::{Capabilities, Result, Source, SourceConfig};
 use jobharvest_template::TemplateConfig;
@@ -72,10 +73,15 @@ impl SourceHarness for Template {
     }
 
     fn build(&self, base_url: &str, extra: Value) -> Result<Box<dyn Source>> {
-        let config = json!({"api_url": format!("{base_url}/v1"), "api_key": API_KEY});
-        let config: TemplateConfig =
-            serde_json::from_value(kit::config_with(config, extra)).unwrap();
-        let source = config.build_with_env(&|_| None)?;
+        let config = json!({"base_url": format!("{base_url}/v1"), "api_key": API_KEY});
+        // Split as the registry splits a spec entry: the shared HTTP keys,
+        // then the connector's own.
+        let Value::Object(mut entry) = kit::config_with(config, extra) else {
+            unreachable!("the config is a map")
+        };
+        let http = HttpConfig::take(&mut entry, "")?;
+        let config: TemplateConfig = serde_json::from_value(Value::Object(entry)).unwrap();
+        let source = config.build_with_env(&http, &|_| None)?;
         let settings = kit::fast(source.http_settings().clone());
         Ok(Box::new(source.with_http_settings(settings)))
     }

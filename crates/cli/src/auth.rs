@@ -106,6 +106,10 @@ fn find_flow(registry: &Registry, target: &Target) -> Result<AuthorizationCodeFl
         if target.source.as_ref().is_some_and(|wanted| *wanted != name) {
             continue;
         }
+        // What the registry takes out of an entry before a source reads
+        // it: the `filter:` block and the shared HTTP keys.
+        map.remove("filter");
+        jobharvest_core::http_config::HttpConfig::take(map, &format!("sources[{i}]"))?;
         if let Some(flow) = user_login(&type_name, config, &loaded.base_dir, &env)
             .map_err(|e| e.prefixed(format!("sources[{i}]")))?
         {

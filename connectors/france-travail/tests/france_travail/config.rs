@@ -3,16 +3,13 @@
 use std::path::Path;
 
 use jobharvest_core::{ErrorKind, Registry};
-use jobharvest_france_travail::FranceTravailConfig;
-use serde_json::{Value, json};
+use serde_json::json;
 
-fn config(v: Value) -> FranceTravailConfig {
-    serde_json::from_value(v).unwrap()
-}
+use crate::support::build;
 
 #[test]
 fn missing_credentials_say_how_to_get_them() {
-    let err = config(json!({})).build_with_env(&|_| None).unwrap_err();
+    let err = build(json!({}), &|_| None).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     let msg = err.to_string();
     for needle in [
@@ -26,9 +23,7 @@ fn missing_credentials_say_how_to_get_them() {
         assert!(msg.contains(needle), "{needle} not in {msg}");
     }
     // Only the secret missing: only it is named as missing.
-    let err = config(json!({"client_id": "id"}))
-        .build_with_env(&|_| None)
-        .unwrap_err();
+    let err = build(json!({"client_id": "id"}), &|_| None).unwrap_err();
     assert!(
         err.to_string().contains("missing (FT_CLIENT_SECRET)"),
         "{err}"
@@ -42,9 +37,7 @@ fn credentials_and_scope_come_from_the_environment() {
         "FT_CLIENT_SECRET" => Some("env-secret".to_string()),
         _ => None,
     };
-    let source = config(json!({"params": {"motsCles": "data"}}))
-        .build_with_env(&env)
-        .unwrap();
+    let source = build(json!({"params": {"motsCles": "data"}}), &env).unwrap();
     let shown = format!("{source:?}");
     assert!(shown.contains("env-id"), "{shown}");
     assert!(!shown.contains("env-secret"), "{shown}");
@@ -63,22 +56,14 @@ fn credentials_and_scope_come_from_the_environment() {
 #[test]
 fn bad_parameters_fail_the_build() {
     let env = |_: &str| Some("x".to_string());
-    let err = config(json!({"params": {"range": "0-149"}}))
-        .build_with_env(&env)
-        .unwrap_err();
+    let err = build(json!({"params": {"range": "0-149"}}), &env).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().starts_with("params.range:"), "{err}");
-    let err = config(json!({"rate_limit_per_sec": 0}))
-        .build_with_env(&env)
-        .unwrap_err();
+    let err = build(json!({"rate_limit_per_sec": 0}), &env).unwrap_err();
     assert!(err.to_string().contains("rate_limit_per_sec"), "{err}");
-    let err = config(json!({"max_results": 0}))
-        .build_with_env(&env)
-        .unwrap_err();
+    let err = build(json!({"max_results": 0}), &env).unwrap_err();
     assert!(err.to_string().starts_with("max_results:"), "{err}");
-    let source = config(json!({"max_results": 5000}))
-        .build_with_env(&env)
-        .unwrap();
+    let source = build(json!({"max_results": 5000}), &env).unwrap();
     assert_eq!(source.max_results(), Some(5000));
 }
 
@@ -114,4 +99,60 @@ fn registered_with_its_normalizer_and_strict_keys() {
         )
         .unwrap_err();
     assert!(err.to_string().contains("sources[0].param"), "{err}");
+}
+
+#[test]
+fn the_shared_http_keys_of_a_spec_entry_reach_the_source() {
+    let mut registry = Registry::new();
+    jobharvest_france_travail::register(&mut registry);
+    let entry = |extra: serde_json::Value| {
+        let mut entry = json!({"type": "france_travail", "client_id": "a", "client_secret": "b"});
+        entry
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        entry
+    };
+    let built = registry
+        .build_source(
+            entry(json!({"rate_limit_per_sec": 50, "timeout_secs": 7, "max_results": 70})),
+            "sources[0]",
+            Path::new("."),
+        )
+        .unwrap();
+    let shown = format!("{:?}", built.source);
+    for want in [
+        "rate_limit_per_sec: 50.0",
+        "timeout: 7s",
+        "max_retries: 5",
+        "max_results: Some(70)",
+    ] {
+        assert!(shown.contains(want), "{want} not in {shown}");
+    }
+    for (extra, key) in [
+        (
+            json!({"rate_limit_per_sec": 0}),
+            "sources[0].rate_limit_per_sec:",
+        ),
+        (json!({"timeout_secs": 0}), "sources[0].timeout_secs:"),
+        (json!({"max_results": 0}), "sources[0].max_results:"),
+        (json!({"max_retries": "many"}), "sources[0].max_retries:"),
+    ] {
+        let err = registry
+            .build_source(entry(extra), "sources[0]", Path::new("."))
+            .unwrap_err();
+        assert!(err.to_string().starts_with(key), "{err}");
+    }
+    // France Travail's URLs are `api_url` and `token_url`: a `base_url`
+    // would be ignored, so it is refused.
+    let err = registry
+        .build_source(
+            entry(json!({"base_url": "http://127.0.0.1:9"})),
+            "sources[0]",
+            Path::new("."),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+    assert!(err.to_string().contains("base_url"), "{err}");
+    assert!(err.to_string().contains("api_url"), "{err}");
 }

@@ -46,7 +46,7 @@ async fn logged_in_source(
         .expect("acts for a user");
     let back = provider.consent(flow.begin().unwrap().as_str()).await;
     flow.complete(&back).await.unwrap();
-    cfg().build_with_env(&|_| None).unwrap()
+    build(config(provider, store), &|_| None).unwrap()
 }
 
 async fn mount_search(provider: &OpenIdProvider, total: u64) {
@@ -108,9 +108,7 @@ async fn an_expired_user_token_stops_the_run_with_the_relogin_message() {
 async fn without_a_login_the_run_says_how_to_log_in() {
     let provider = OpenIdProvider::start(ProviderOptions::default()).await;
     let dir = tempfile::tempdir().unwrap();
-    let config: FranceTravailConfig =
-        serde_json::from_value(config(&provider, dir.path())).unwrap();
-    let source = config.build_with_env(&|_| None).unwrap();
+    let source = build(config(&provider, dir.path()), &|_| None).unwrap();
     let err = run(source, None).await.result.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("no user is logged in"), "{err}");

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use jobharvest_core::checkpoint::Checkpoint;
 use jobharvest_core::http::HttpSettings;
+use jobharvest_core::http_config::HttpConfig;
 use jobharvest_core::source::Seen;
 use jobharvest_core::{Batch, JobRecord, Result, Source, SourceContext, SourceStats};
 use jobharvest_france_travail::{FranceTravailConfig, FranceTravailSource};
@@ -127,6 +128,18 @@ pub async fn mount_token(server: &MockServer, token: &str) {
         .await;
 }
 
+/// Builds a source from a spec entry split as the registry splits it: the
+/// shared HTTP keys (`rate_limit_per_sec`, `max_results`, ...), then the
+/// connector's own config.
+pub fn build(entry: Value, env: &dyn Fn(&str) -> Option<String>) -> Result<FranceTravailSource> {
+    let Value::Object(mut entry) = entry else {
+        panic!("an entry is a map")
+    };
+    let http = HttpConfig::take(&mut entry, "")?;
+    let config: FranceTravailConfig = serde_json::from_value(Value::Object(entry)).unwrap();
+    config.build_with_env(&http, env)
+}
+
 /// A source pointed at `server`, with `params` and extra config keys.
 pub fn source(server: &MockServer, params: Value, extra: Value) -> FranceTravailSource {
     let mut config = json!({
@@ -140,8 +153,7 @@ pub fn source(server: &MockServer, params: Value, extra: Value) -> FranceTravail
         .as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    let config: FranceTravailConfig = serde_json::from_value(config).unwrap();
-    let source = config.build_with_env(&|_| None).unwrap();
+    let source = build(config, &|_| None).unwrap();
     let settings = fast(source.http_settings().clone());
     source.with_http_settings(settings)
 }
@@ -166,8 +178,7 @@ pub fn standin_source(standin: &Standin, params: Value, extra: Value) -> FranceT
         .as_object_mut()
         .unwrap()
         .extend(extra.as_object().unwrap().clone());
-    let config: FranceTravailConfig = serde_json::from_value(config).unwrap();
-    let source = config.build_with_env(&|_| None).unwrap();
+    let source = build(config, &|_| None).unwrap();
     let settings = fast(source.http_settings().clone());
     source.with_http_settings(settings)
 }
