@@ -45,7 +45,7 @@ async fn three_boards_land_in_one_parquet_file() {
     rate_limit_per_sec: 50
     quota: {{ budget_file: budgets.json }}
   - type: arbeitnow
-    base_url: {}
+    base_url: {}/api
     rate_limit_per_sec: 50
 sinks:
   - {{ type: parquet, path: out/all.parquet, include_raw: true }}

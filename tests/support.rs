@@ -25,6 +25,13 @@ pub fn jobharvest(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         "FT_SCOPE",
         "RUST_LOG",
         "JOBHARVEST_TOKEN_STORE",
+        "NAV_FEED_TOKEN",
+        "JOBTECH_API_KEY",
+        "USAJOBS_API_KEY",
+        "USAJOBS_EMAIL",
+        "REED_API_KEY",
+        "JOOBLE_API_KEY",
+        "THEMUSE_API_KEY",
     ] {
         cmd.env_remove(var);
     }

@@ -9,6 +9,7 @@ mod bad_input;
 mod boards;
 mod configs;
 mod databases;
+mod definitions;
 mod demo;
 mod france_travail;
 mod harvest;

@@ -229,6 +229,8 @@ pub mod raw {
         pub format: String,
         #[serde(default)]
         pub tz: Option<String>,
+        #[serde(default)]
+        pub nothing_new: Option<Vec<u16>>,
     }
 
     /// `http:`.
@@ -490,6 +492,9 @@ pub struct Incremental {
     pub format: String,
     /// In which zone.
     pub tz: Option<Tz>,
+    /// Statuses that answer "nothing since then" to the first request
+    /// (304 by default; NAV answers 404).
+    pub nothing_new: Vec<u16>,
 }
 
 /// One quota window.
@@ -1113,6 +1118,7 @@ pub fn parse(text: &str, file: &str) -> Result<Definition, Problems> {
                 target,
                 format: i.format,
                 tz,
+                nothing_new: i.nothing_new.unwrap_or_else(|| vec![304]),
             })
         });
 

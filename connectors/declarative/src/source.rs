@@ -233,6 +233,8 @@ struct Run<'a> {
     problems: BTreeMap<&'static str, (u64, Vec<String>)>,
     detail_missing: u64,
     recorded: u64,
+    /// Whether the requests ask only for what changed since the last run.
+    since_applied: bool,
 }
 
 #[async_trait]
@@ -261,6 +263,7 @@ impl Source for BoardSource {
             problems: BTreeMap::new(),
             detail_missing: 0,
             recorded: 0,
+            since_applied: false,
         };
         let result = run.harvest().await;
         run.report();
@@ -286,6 +289,7 @@ impl Run<'_> {
                 SinceTarget::Header(name) => base.headers.push((name.clone(), text)),
             }
             info!(source = %self.cx.name(), since = %since, "Asking the board only for offers since the last run.");
+            self.since_applied = true;
         }
         let (Some(slicing), Some(window)) = (&def.slicing, def.window()) else {
             return match self.query(&base, None, "all").await? {
@@ -389,8 +393,15 @@ impl Run<'_> {
             }
             let answer = self.send(&what, &target, &extra).await?;
             self.record(&format!("page-{}", pages + 1), &answer)?;
-            if answer.status == reqwest::StatusCode::NOT_MODIFIED {
-                self.stopped(key, pages, "the board has nothing newer (304 Not Modified)");
+            let nothing_new = match (&def.incremental, self.since_applied) {
+                (Some(inc), true) => {
+                    pages == 0 && inc.nothing_new.contains(&answer.status.as_u16())
+                }
+                _ => answer.status == reqwest::StatusCode::NOT_MODIFIED,
+            };
+            if nothing_new {
+                let reason = format!("the board has nothing newer ({})", answer.status);
+                self.stopped(key, pages, &reason);
                 return Ok(Outcome::Done { reached_window });
             }
             self.check_status(&what, &answer)?;
