@@ -83,9 +83,10 @@ pub fn build_with_env(
     }
     let params = check_params(def, &config.params, at)?;
     let mut secrets = Vec::new();
+    let separator = |name: &str| def.param(name).map_or(",", |p| p.separator.as_str());
     let text_params: BTreeMap<String, String> = params
         .iter()
-        .map(|(k, v)| (k.clone(), v.join(",")))
+        .map(|(k, v)| (k.clone(), v.join(separator(k))))
         .collect();
     let mut fill = Fill {
         env,
@@ -235,7 +236,7 @@ pub fn build_with_env(
                 if p.repeat {
                     query.extend(values.iter().map(|v| (p.send_as.clone(), v.clone())));
                 } else {
-                    query.push((p.send_as.clone(), values.join(",")));
+                    query.push((p.send_as.clone(), values.join(&p.separator)));
                 }
             }
             In::Body if !used_in_template => {

@@ -131,6 +131,8 @@ pub mod raw {
         pub required: bool,
         #[serde(default)]
         pub repeat: bool,
+        #[serde(default)]
+        pub separator: Option<String>,
     }
 
     /// `paginate.type:`.
@@ -388,6 +390,8 @@ pub struct Param {
     pub required: bool,
     /// Whether a list is sent as the parameter repeated.
     pub repeat: bool,
+    /// What joins a list's values otherwise (`,` by default).
+    pub separator: String,
 }
 
 /// How to page, compiled.
@@ -948,6 +952,12 @@ pub fn parse(text: &str, file: &str) -> Result<Definition, Problems> {
                 Method::Get => In::Query,
                 Method::Post => In::Body,
             });
+            if p.repeat && p.separator.is_some() {
+                check.problem(
+                    format!("params.{name}.separator"),
+                    "a parameter sent repeated joins nothing; remove `separator` or `repeat`",
+                );
+            }
             if location == In::Header {
                 check.problem(
                     format!("params.{name}.in"),
@@ -963,6 +973,7 @@ pub fn parse(text: &str, file: &str) -> Result<Definition, Problems> {
                 values: p.values,
                 required: p.required,
                 repeat: p.repeat,
+                separator: p.separator.unwrap_or_else(|| ",".into()),
             }
         })
         .collect();

@@ -11,10 +11,12 @@ use jobharvest_core::{
     COLUMNS, ColumnKind, Error, ErrorKind, JobRecord, NormalizeOptions, Normalizer, Owned, Result,
     column_index,
 };
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::pointer::Pointer;
-use crate::steps::{Step, Val, parse_number, scalar_text};
+use crate::steps::{Step, Val, parse_number, scalar_str};
 use crate::text::time;
 
 /// Where a field's value comes from.
@@ -37,6 +39,29 @@ pub struct Field {
     pub from: From,
     /// The steps, in order.
     pub steps: Vec<Step>,
+}
+
+impl Field {
+    /// The field's value in `offer`, through its steps; borrowed from the
+    /// offer until a step makes a new one.
+    pub fn read<'a>(&'a self, offer: &'a Value) -> Val<'a> {
+        let value = match &self.from {
+            From::One(p) if p.is_many() => match p.whole_list(offer) {
+                Some(list) => Val::from_ref(list),
+                None => p.resolve(offer).map_or(Val::Null, Val::from_json),
+            },
+            From::One(p) => p.get(offer).map_or(Val::Null, Val::from_ref),
+            From::Many(ps) => {
+                let mut found = Vec::new();
+                for p in ps {
+                    p.collect(offer, &mut found);
+                }
+                Val::from_json(Value::Array(found.into_iter().cloned().collect()))
+            }
+            From::Const(v) => Val::from_ref(v),
+        };
+        self.steps.iter().fold(value, |v, step| step.apply(v))
+    }
 }
 
 /// The salary columns the `salary` step fills when the definition does
@@ -115,18 +140,7 @@ impl Mapping {
             if column.personal && !options.include_personal_data {
                 continue;
             }
-            let value = match &field.from {
-                From::One(p) => p.resolve(offer).map_or(Val::Null, Val::from_json),
-                From::Many(ps) => {
-                    let mut found = Vec::new();
-                    for p in ps {
-                        p.collect(offer, &mut found);
-                    }
-                    Val::from_json(Value::Array(found.into_iter().cloned().collect()))
-                }
-                From::Const(v) => Val::from_json(v.clone()),
-            };
-            let value = field.steps.iter().fold(value, |v, step| step.apply(v));
+            let value = field.read(offer);
             if let Val::Salary(_, salary) = &value {
                 let parts = [
                     salary.min.map(Owned::Float),
@@ -172,8 +186,9 @@ impl Mapping {
     }
 }
 
-/// A value → the column's kind. `Err` when it does not fit.
-fn convert(value: Val, kind: ColumnKind) -> std::result::Result<Owned, ()> {
+/// A value → the column's kind. `Err` when it does not fit. Texts are
+/// copied out of the offer once, or moved when a step made them.
+fn convert(value: Val<'_>, kind: ColumnKind) -> std::result::Result<Owned, ()> {
     let json = match value {
         Val::Null => return Ok(Owned::Null),
         Val::Time(t) => {
@@ -183,31 +198,37 @@ fn convert(value: Val, kind: ColumnKind) -> std::result::Result<Owned, ()> {
                 _ => Err(()),
             };
         }
-        Val::Salary(label, _) => Value::String(label),
+        Val::Salary(label, _) => Cow::Owned(Value::String(label)),
         Val::Json(v) => v,
     };
     match kind {
-        ColumnKind::Text | ColumnKind::Json => match &json {
-            Value::Array(items) => {
-                let parts: Vec<String> = items.iter().filter_map(scalar_text).collect();
-                Ok(text_or_null(parts.join(", ")))
-            }
-            v => scalar_text(v).map(text_or_null).ok_or(()),
+        ColumnKind::Text | ColumnKind::Json => match json {
+            Cow::Owned(Value::String(s)) => Ok(text_or_null(s)),
+            v => match v.as_ref() {
+                Value::Array(items) => {
+                    let parts: Vec<Cow<'_, str>> = items.iter().filter_map(scalar_str).collect();
+                    Ok(text_or_null(parts.join(", ")))
+                }
+                Value::String(s) => Ok(borrowed_text(s)),
+                other => scalar_str(other)
+                    .map(|t| text_or_null(t.into_owned()))
+                    .ok_or(()),
+            },
         },
-        ColumnKind::Float => match &json {
+        ColumnKind::Float => match json.as_ref() {
             Value::Number(n) => n.as_f64().map(Owned::Float).ok_or(()),
             Value::String(s) => parse_number(s).map(Owned::Float).ok_or(()),
             _ => Err(()),
         },
         ColumnKind::Int => {
-            let n = match &json {
+            let n = match json.as_ref() {
                 Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
                 Value::String(s) => parse_number(s).map(|f| f as i64),
                 _ => None,
             };
             n.map(Owned::Int).ok_or(())
         }
-        ColumnKind::Bool => match &json {
+        ColumnKind::Bool => match json.as_ref() {
             Value::Bool(b) => Ok(Owned::Bool(*b)),
             Value::Number(n) => match n.as_f64() {
                 Some(0.0) => Ok(Owned::Bool(false)),
@@ -221,25 +242,35 @@ fn convert(value: Val, kind: ColumnKind) -> std::result::Result<Owned, ()> {
             },
             _ => Err(()),
         },
-        ColumnKind::Timestamp => match &json {
+        ColumnKind::Timestamp => match json.as_ref() {
             Value::String(s) => time::parse_datetime(s, None)
                 .map(Owned::Timestamp)
                 .ok_or(()),
             _ => Err(()),
         },
-        ColumnKind::TextList => match json {
+        ColumnKind::TextList => match json.as_ref() {
             Value::Array(items) => Ok(Owned::List(
                 items
                     .iter()
-                    .filter_map(scalar_text)
+                    .filter_map(scalar_str)
                     .map(|t| t.trim().to_string())
                     .filter(|t| !t.is_empty())
                     .collect(),
             )),
-            v => scalar_text(&v)
+            v => scalar_str(v)
                 .map(|t| Owned::List(vec![t.trim().to_string()]))
                 .ok_or(()),
         },
+    }
+}
+
+/// A text of the offer, trimmed, copied once.
+fn borrowed_text(text: &str) -> Owned {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Owned::Null
+    } else {
+        Owned::Text(trimmed.to_string())
     }
 }
 

@@ -33,7 +33,13 @@ pub fn map_answer(
     body: &Value,
     options: &NormalizeOptions,
 ) -> Result<PageMapping> {
-    let list = def.records.get(body).and_then(Value::as_array).ok_or_else(|| {
+    let empty = Vec::new();
+    let total = def.paginate.total.as_ref().and_then(|t| t.get(body));
+    let list = match def.records.get(body).and_then(Value::as_array) {
+        None if total.and_then(Value::as_u64) == Some(0) => Some(&empty),
+        other => other,
+    };
+    let list = list.ok_or_else(|| {
         let mut excerpt = body.to_string();
         if excerpt.len() > 300 {
             let mut end = 300;

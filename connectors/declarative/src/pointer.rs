@@ -110,6 +110,26 @@ impl Pointer {
         collect(&self.tokens, value, out);
     }
 
+    /// For a pointer whose only `*` is its last token (`/tags/*`): the
+    /// list it reads, borrowed, when that is a list. Lists read this way
+    /// need no copy.
+    pub fn whole_list<'a>(&self, value: &'a Value) -> Option<&'a Value> {
+        let (last, parents) = self.tokens.split_last()?;
+        if *last != Token::All || parents.contains(&Token::All) {
+            return None;
+        }
+        let mut current = value;
+        for token in parents {
+            let Token::Key(key) = token else { return None };
+            current = step(current, key)?;
+        }
+        // Lists of lists are flattened by `collect`: not this way.
+        match current {
+            Value::Array(items) if !items.iter().any(Value::is_array) => Some(current),
+            _ => None,
+        }
+    }
+
     /// The value at the pointer, for a `*` pointer the list of every value
     /// it reaches. `None` when there is none.
     pub fn resolve(&self, value: &Value) -> Option<Value> {

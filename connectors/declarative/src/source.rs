@@ -163,7 +163,13 @@ pub fn capabilities(def: &Definition) -> Capabilities {
     let vars: Vec<&'static str> = def
         .env_vars()
         .into_iter()
-        .map(|(name, _)| intern(&name))
+        .map(|(name, optional)| {
+            if optional {
+                intern(&format!("{name} (optional)"))
+            } else {
+                intern(&name)
+            }
+        })
         .collect();
     if !vars.is_empty() {
         caps = caps.with_auth_env(Box::leak(vars.into_boxed_slice()));
@@ -313,6 +319,7 @@ impl Run<'_> {
         };
         let earliest = since.map_or(earliest, |s| s.max(earliest));
         let mut stack = vec![(trunc(earliest), trunc(now))];
+        let mut windows = 0u64;
         while let Some((from, to)) = stack.pop() {
             let key = format!("{}..{}", from.to_rfc3339(), to.to_rfc3339());
             if self.cx.is_done(&key) {
@@ -346,10 +353,12 @@ impl Run<'_> {
                     if reached_window && !splittable {
                         warn!(source = %self.cx.name(), %from, "More offers share one second than the board's window reaches; some are out of reach.");
                     }
+                    windows += 1;
                     self.cx.complete(&key)?;
                 }
             }
         }
+        info!(source = %self.cx.name(), windows, "Stopped paging: every date window was read to its end.");
         Ok(())
     }
 
@@ -428,7 +437,16 @@ impl Run<'_> {
                     self.cx.stats().set_total(total);
                 }
             }
-            let list = def.records.get(&body).and_then(Value::as_array).ok_or_else(|| {
+            // A board may leave the list out of an answer with no hits
+            // (the Bundesagentur's, by one account): with a total of 0,
+            // that is an empty page, not a misread answer.
+            let empty = Vec::new();
+            let list = def.records.get(&body).and_then(Value::as_array);
+            let list = match list {
+                None if total == Some(0) => Some(&empty),
+                other => other,
+            };
+            let list = list.ok_or_else(|| {
                 Error::new(
                     ErrorKind::Parse,
                     format!(
@@ -567,8 +585,15 @@ impl Run<'_> {
         )
     }
 
+    /// Says why paging stopped: for the whole query in the run log, for
+    /// each date window of a sliced query at debug level (there can be
+    /// hundreds).
     fn stopped(&self, key: &str, pages: u64, reason: &str) {
-        info!(source = %self.cx.name(), pages, window = key, reason, "Stopped paging.");
+        if key == "all" {
+            info!(source = %self.cx.name(), pages, "Stopped paging: {reason}.");
+        } else {
+            tracing::debug!(source = %self.cx.name(), pages, window = key, "Stopped paging the window: {reason}.");
+        }
     }
 
     /// The next page's URL from a link: relative links join the current

@@ -5,6 +5,7 @@
 //! Steps on single values (`trim`, `number`, `html_to_text`, ...) apply to
 //! each element of a list; `join` and `first` take the list itself.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use base64::Engine;
@@ -15,28 +16,51 @@ use serde_json::Value;
 use crate::text::salary::{Salary, parse_salary};
 use crate::text::{html, time};
 
-/// A value on its way through the steps.
+/// A value on its way through the steps: borrowed from the offer until a
+/// step makes a new one, so that a long description is read in place.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Val {
+pub enum Val<'a> {
     /// Nothing.
     Null,
     /// A value as the board sent it (or as a step made it).
-    Json(Value),
+    Json(Cow<'a, Value>),
     /// An instant (from a date step).
     Time(DateTime<Utc>),
     /// A salary label and what it says (from the `salary` step).
     Salary(String, Salary),
 }
 
-impl Val {
+impl<'a> Val<'a> {
     /// `Null` for JSON null and empty texts and lists.
-    pub fn from_json(value: Value) -> Val {
-        match value {
-            Value::Null => Val::Null,
-            Value::String(s) if s.trim().is_empty() => Val::Null,
-            Value::Array(a) if a.is_empty() => Val::Null,
-            v => Val::Json(v),
+    pub fn from_json(value: Value) -> Val<'a> {
+        if is_empty(&value) {
+            Val::Null
+        } else {
+            Val::Json(Cow::Owned(value))
         }
+    }
+
+    /// As [`Val::from_json`], borrowing.
+    pub fn from_ref(value: &'a Value) -> Val<'a> {
+        if is_empty(value) {
+            Val::Null
+        } else {
+            Val::Json(Cow::Borrowed(value))
+        }
+    }
+
+    /// A text made by a step.
+    fn text(text: String) -> Val<'a> {
+        Val::from_json(Value::String(text))
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
     }
 }
 
@@ -77,10 +101,20 @@ pub enum Step {
     First,
     /// The value in place of `{}`.
     Template(String),
-    /// Text → base64.
-    Base64,
+    /// Text → base64 (standard alphabet; without `=` padding when
+    /// `false`).
+    Base64 {
+        /// Whether `=` pads the end.
+        padded: bool,
+    },
     /// A value when there is none.
     Default(Value),
+    /// Any value becomes this one (null stays null): a constant that
+    /// holds only when the board sent something.
+    Set(Value),
+    /// Whether the text, or any element of the list, contains this text
+    /// (case-insensitive): `true` or `false`, null when there is nothing.
+    Contains(String),
     /// A free-text salary label → what it says.
     Salary,
 }
@@ -106,6 +140,8 @@ pub const STEP_NAMES: &[&str] = &[
     "template",
     "base64",
     "default",
+    "set",
+    "contains",
     "salary",
 ];
 
@@ -179,8 +215,20 @@ impl Step {
                 Step::Template(t)
             }
             ("template", None) => return Err(needs("\"https://example.org/jobs/{}\"")),
-            ("base64", None) => Step::Base64,
+            ("base64", None) => Step::Base64 { padded: true },
+            ("base64", Some(Value::String(mode))) if mode == "unpadded" => {
+                Step::Base64 { padded: false }
+            }
+            ("base64", Some(other)) => {
+                return Err(format!(
+                    "`base64` takes no argument, or `unpadded` (`{{base64: unpadded}}`); found {other}"
+                ));
+            }
             ("default", Some(v)) => Step::Default(v.clone()),
+            ("set", Some(v)) => Step::Set(v.clone()),
+            ("set", None) => return Err(needs("VALUE")),
+            ("contains", Some(t)) => Step::Contains(text_arg(name, t)?.to_lowercase()),
+            ("contains", None) => return Err(needs("\"remote\"")),
             ("default", None) => return Err(needs("VALUE")),
             ("salary", None) => Step::Salary,
             (known, Some(_)) if STEP_NAMES.contains(&known) => {
@@ -204,22 +252,47 @@ impl Step {
     }
 
     /// Applies the step.
-    pub fn apply(&self, value: Val) -> Val {
+    pub fn apply<'a>(&self, value: Val<'a>) -> Val<'a> {
         match self {
             Step::Default(v) => match value {
                 Val::Null => Val::from_json(v.clone()),
                 other => other,
             },
             _ if value == Val::Null => Val::Null,
+            Step::Set(v) => Val::from_json(v.clone()),
+            Step::Contains(needle) => {
+                let found = match &value {
+                    Val::Json(v) => match v.as_ref() {
+                        Value::Array(items) => items
+                            .iter()
+                            .filter_map(scalar_str)
+                            .any(|t| t.to_lowercase().contains(needle.as_str())),
+                        other => scalar_str(other)
+                            .is_some_and(|t| t.to_lowercase().contains(needle.as_str())),
+                    },
+                    Val::Salary(label, _) => label.to_lowercase().contains(needle.as_str()),
+                    _ => false,
+                };
+                Val::Json(Cow::Owned(Value::Bool(found)))
+            }
             Step::Join(sep) => match value {
-                Val::Json(Value::Array(items)) => {
-                    let parts: Vec<String> = items.iter().filter_map(scalar_text).collect();
-                    Val::from_json(Value::String(parts.join(sep)))
-                }
+                Val::Json(v) => match v.as_ref() {
+                    Value::Array(items) => {
+                        let parts: Vec<Cow<'_, str>> =
+                            items.iter().filter_map(scalar_str).collect();
+                        Val::text(parts.join(sep))
+                    }
+                    _ => Val::Json(v),
+                },
                 other => other,
             },
             Step::First => match value {
-                Val::Json(Value::Array(items)) => items
+                Val::Json(Cow::Borrowed(Value::Array(items))) => items
+                    .iter()
+                    .map(Val::from_ref)
+                    .find(|v| *v != Val::Null)
+                    .unwrap_or(Val::Null),
+                Val::Json(Cow::Owned(Value::Array(items))) => items
                     .into_iter()
                     .map(Val::from_json)
                     .find(|v| *v != Val::Null)
@@ -227,18 +300,35 @@ impl Step {
                 other => other,
             },
             Step::NullIf(values) => match value {
-                Val::Json(Value::Array(items)) => Val::from_json(Value::Array(
-                    items.into_iter().filter(|v| !matches(values, v)).collect(),
-                )),
-                Val::Json(v) if matches(values, &v) => Val::Null,
+                Val::Json(v) => match v.as_ref() {
+                    Value::Array(items) => Val::from_json(Value::Array(
+                        items
+                            .iter()
+                            .filter(|v| !matches(values, v))
+                            .cloned()
+                            .collect(),
+                    )),
+                    single if matches(values, single) => Val::Null,
+                    _ => Val::Json(v),
+                },
                 other => other,
             },
+            Step::Salary => self.one(value),
             _ => match value {
-                Val::Json(Value::Array(items)) if !matches!(self, Step::Salary) => {
+                Val::Json(v) if v.is_array() => {
+                    let items = match v {
+                        Cow::Borrowed(Value::Array(items)) => {
+                            items.iter().map(Val::from_ref).collect::<Vec<_>>()
+                        }
+                        Cow::Owned(Value::Array(items)) => {
+                            items.into_iter().map(Val::from_json).collect()
+                        }
+                        _ => Vec::new(),
+                    };
                     let mapped: Vec<Value> = items
                         .into_iter()
-                        .filter_map(|item| match self.one(Val::from_json(item)) {
-                            Val::Json(v) => Some(v),
+                        .filter_map(|item| match self.one(item) {
+                            Val::Json(v) => Some(v.into_owned()),
                             Val::Time(t) => Some(Value::String(t.to_rfc3339())),
                             Val::Null | Val::Salary(..) => None,
                         })
@@ -251,43 +341,46 @@ impl Step {
     }
 
     /// Applies the step to one value (not a list).
-    fn one(&self, value: Val) -> Val {
-        let text = match &value {
-            Val::Json(v) => scalar_text(v),
-            Val::Time(t) => Some(t.to_rfc3339()),
-            Val::Salary(label, _) => Some(label.clone()),
-            Val::Null => None,
+    fn one<'a>(&self, value: Val<'a>) -> Val<'a> {
+        let text = || -> Option<Cow<'_, str>> {
+            match &value {
+                Val::Json(v) => scalar_str(v.as_ref()),
+                Val::Time(t) => Some(Cow::Owned(t.to_rfc3339())),
+                Val::Salary(label, _) => Some(Cow::Borrowed(label.as_str())),
+                Val::Null => None,
+            }
         };
-        let number = match &value {
-            Val::Json(Value::Number(n)) => n.as_f64(),
-            Val::Json(Value::String(s)) => parse_number(s),
+        let number = || match &value {
+            Val::Json(v) => match v.as_ref() {
+                Value::Number(n) => n.as_f64(),
+                Value::String(s) => parse_number(s),
+                _ => None,
+            },
             _ => None,
         };
         let time = |t: Option<DateTime<Utc>>| t.map_or(Val::Null, Val::Time);
         match self {
-            Step::HtmlToText => text.map_or(Val::Null, |t| {
-                Val::from_json(Value::String(html::to_text(&t)))
-            }),
-            Step::UnixSeconds => time(number.and_then(time::from_unix_seconds)),
-            Step::UnixMillis => time(number.and_then(time::from_unix_millis)),
-            Step::Unix => time(number.and_then(time::from_unix_guess)),
+            Step::HtmlToText => text().map_or(Val::Null, |t| Val::text(html::to_text(&t))),
+            Step::UnixSeconds => time(number().and_then(time::from_unix_seconds)),
+            Step::UnixMillis => time(number().and_then(time::from_unix_millis)),
+            Step::Unix => time(number().and_then(time::from_unix_guess)),
             Step::Datetime(zone) => match value {
                 Val::Time(t) => Val::Time(t),
-                _ => time(text.and_then(|t| time::parse_datetime(&t, *zone))),
+                _ => time(text().and_then(|t| time::parse_datetime(&t, *zone))),
             },
             Step::Date(format) => {
-                time(text.and_then(|t| time::parse_with_format(&t, format, None)))
+                time(text().and_then(|t| time::parse_with_format(&t, format, None)))
             }
-            Step::Number => number
+            Step::Number => number()
                 .and_then(serde_json::Number::from_f64)
-                .map_or(Val::Null, |n| Val::Json(Value::Number(n))),
+                .map_or(Val::Null, |n| Val::Json(Cow::Owned(Value::Number(n)))),
             Step::Bool => match &value {
-                Val::Json(Value::Bool(b)) => Val::Json(Value::Bool(*b)),
-                _ => text
+                Val::Json(v) if v.is_boolean() => value,
+                _ => text()
                     .and_then(|t| parse_bool(&t))
-                    .map_or(Val::Null, |b| Val::Json(Value::Bool(b))),
+                    .map_or(Val::Null, |b| Val::Json(Cow::Owned(Value::Bool(b)))),
             },
-            Step::Split(sep) => text.map_or(Val::Null, |t| {
+            Step::Split(sep) => text().map_or(Val::Null, |t| {
                 Val::from_json(Value::Array(
                     t.split(sep.as_str())
                         .map(str::trim)
@@ -296,35 +389,56 @@ impl Step {
                         .collect(),
                 ))
             }),
-            Step::Map(map) => match text.as_deref().and_then(|t| map.get(t)) {
+            Step::Map(map) => match text().as_deref().and_then(|t| map.get(t)) {
                 Some(to) => Val::from_json(to.clone()),
                 None => value,
             },
-            Step::Trim => text.map_or(Val::Null, |t| {
-                Val::from_json(Value::String(t.trim().into()))
+            Step::Trim => match text() {
+                Some(t) if t.trim().len() == t.len() => value,
+                Some(t) => Val::text(t.trim().to_string()),
+                None => Val::Null,
+            },
+            Step::Lower => text().map_or(Val::Null, |t| Val::text(t.to_lowercase())),
+            Step::Upper => text().map_or(Val::Null, |t| Val::text(t.to_uppercase())),
+            Step::Template(template) => {
+                text().map_or(Val::Null, |t| Val::text(template.replacen("{}", &t, 1)))
+            }
+            Step::Base64 { padded } => text().map_or(Val::Null, |t| {
+                let encoded = if *padded {
+                    base64::engine::general_purpose::STANDARD.encode(t.as_bytes())
+                } else {
+                    base64::engine::general_purpose::STANDARD_NO_PAD.encode(t.as_bytes())
+                };
+                Val::text(encoded)
             }),
-            Step::Lower => text.map_or(Val::Null, |t| Val::Json(Value::String(t.to_lowercase()))),
-            Step::Upper => text.map_or(Val::Null, |t| Val::Json(Value::String(t.to_uppercase()))),
-            Step::Template(template) => text.map_or(Val::Null, |t| {
-                Val::Json(Value::String(template.replacen("{}", &t, 1)))
-            }),
-            Step::Base64 => text.map_or(Val::Null, |t| {
-                Val::Json(Value::String(
-                    base64::engine::general_purpose::STANDARD.encode(t.as_bytes()),
-                ))
-            }),
-            Step::Salary => match text {
+            Step::Salary => match text() {
                 Some(label) => {
                     let label = label.trim().to_string();
                     match parse_salary(&label) {
                         Some(salary) => Val::Salary(label, salary),
-                        None => Val::from_json(Value::String(label)),
+                        None => Val::text(label),
                     }
                 }
                 None => Val::Null,
             },
-            Step::Join(_) | Step::First | Step::NullIf(_) | Step::Default(_) => value,
+            Step::Join(_)
+            | Step::First
+            | Step::NullIf(_)
+            | Step::Default(_)
+            | Step::Set(_)
+            | Step::Contains(_) => value,
         }
+    }
+}
+
+/// A string (borrowed), number or boolean as text; other values have
+/// none.
+pub fn scalar_str(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s.as_str())),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+        _ => None,
     }
 }
 
@@ -391,10 +505,15 @@ mod tests {
         Step::parse(&v).unwrap()
     }
 
-    fn run(steps: &[Value], v: Value) -> Val {
+    fn run(steps: &[Value], v: Value) -> Val<'static> {
         steps
             .iter()
             .fold(Val::from_json(v), |acc, s| step(s.clone()).apply(acc))
+    }
+
+    #[allow(non_snake_case)]
+    fn Json(v: Value) -> Val<'static> {
+        Val::Json(Cow::Owned(v))
     }
 
     #[test]
@@ -418,42 +537,54 @@ mod tests {
                 &[json!("trim"), json!({"join": ", "})],
                 json!([" a ", "", "b"])
             ),
-            Val::Json(json!("a, b"))
+            Json(json!("a, b"))
         );
-        assert_eq!(
-            run(&[json!("first")], json!([null, "x"])),
-            Val::Json(json!("x"))
-        );
+        assert_eq!(run(&[json!("first")], json!([null, "x"])), Json(json!("x")));
         assert_eq!(
             run(&[json!({"split": ","}), json!("upper")], json!("a, b,,c")),
-            Val::Json(json!(["A", "B", "C"]))
+            Json(json!(["A", "B", "C"]))
         );
         assert_eq!(run(&[json!({"null_if": [0]})], json!(0)), Val::Null);
         assert_eq!(run(&[json!({"null_if": [0]})], json!(0.0)), Val::Null);
-        assert_eq!(
-            run(&[json!({"null_if": [0]})], json!(5)),
-            Val::Json(json!(5))
-        );
+        assert_eq!(run(&[json!({"null_if": [0]})], json!(5)), Json(json!(5)));
         assert_eq!(
             run(&[json!({"map": {"year": "yearly"}})], json!("year")),
-            Val::Json(json!("yearly"))
+            Json(json!("yearly"))
         );
         assert_eq!(
             run(&[json!({"map": {"year": "yearly"}})], json!("hour")),
-            Val::Json(json!("hour"))
+            Json(json!("hour"))
         );
-        assert_eq!(
-            run(&[json!({"default": "x"})], json!("")),
-            Val::Json(json!("x"))
-        );
+        assert_eq!(run(&[json!({"default": "x"})], json!("")), Json(json!("x")));
         assert_eq!(
             run(&[json!({"template": "https://x/{}"})], json!(12)),
-            Val::Json(json!("https://x/12"))
+            Json(json!("https://x/12"))
         );
         assert_eq!(
             run(&[json!("base64")], json!("10001-1002716922-S")),
-            Val::Json(json!("MTAwMDEtMTAwMjcxNjkyMi1T"))
+            Json(json!("MTAwMDEtMTAwMjcxNjkyMi1T"))
         );
+        assert_eq!(run(&[json!("base64")], json!("ab")), Json(json!("YWI=")));
+        assert_eq!(
+            run(&[json!({"base64": "unpadded"})], json!("ab")),
+            Json(json!("YWI"))
+        );
+    }
+
+    #[test]
+    fn set_and_contains_make_conditional_values() {
+        assert_eq!(
+            run(&[json!({"set": "yearly"})], json!(90000)),
+            Json(json!("yearly"))
+        );
+        assert_eq!(run(&[json!({"set": "yearly"})], json!(null)), Val::Null);
+        let remote = [json!({"contains": "remote"})];
+        assert_eq!(
+            run(&remote, json!(["Paris, France", "Flexible / Remote"])),
+            Json(json!(true))
+        );
+        assert_eq!(run(&remote, json!(["Paris, France"])), Json(json!(false)));
+        assert_eq!(run(&remote, json!([])), Val::Null);
     }
 
     #[test]
@@ -464,7 +595,7 @@ mod tests {
         assert_eq!(parse_number("$40,000"), Some(40000.0));
         assert_eq!(parse_number("38000.0000"), Some(38000.0));
         assert_eq!(parse_number("n/a"), None);
-        assert_eq!(run(&[json!("bool")], json!("Ja")), Val::Json(json!(true)));
+        assert_eq!(run(&[json!("bool")], json!("Ja")), Json(json!(true)));
         assert_eq!(run(&[json!("bool")], json!("maybe")), Val::Null);
     }
 

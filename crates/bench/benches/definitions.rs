@@ -58,6 +58,13 @@ fn mapping(c: &mut Criterion<ThreadCpuTime>) {
                 }
             })
         });
+        group.bench_function("parse_value_only", |b| {
+            b.iter(|| {
+                for raw in &offers {
+                    std::hint::black_box(serde_json::from_str::<Value>(raw).expect("offer"));
+                }
+            })
+        });
         group.bench_function("definition", |b| {
             b.iter(|| {
                 for raw in &offers {

@@ -248,8 +248,8 @@ fn test(file: &Path, response: &Path) -> Result<()> {
     }
     let columns: Vec<String> = filled.iter().map(|(c, n)| format!("{c} {n}")).collect();
     println!(
-        "\n{} offers mapped from {}{}{}{}.",
-        mapping.records.len(),
+        "\n{} mapped from {}{}{}{}.",
+        plural(mapping.records.len(), "offer"),
         response.display(),
         if mapping.skipped > 0 {
             format!("; {} elements skipped", mapping.skipped)
@@ -293,6 +293,15 @@ fn test(file: &Path, response: &Path) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `1 offer`, `3 offers`.
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 fn print_table(records: &[jobharvest_core::JobRecord]) {
@@ -403,13 +412,16 @@ async fn record(
     let _ = drain.await;
     result?;
     println!(
-        "Saved {} answers into {} ({} offers, {} requests); test them offline with\n  jobharvest boards test {} --response {}/001-page-1.json",
-        std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0),
+        "Saved {} into {} ({}, {}); test them offline with\n  jobharvest boards test {} --response {}",
+        plural(
+            std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0),
+            "answer"
+        ),
         dir.display(),
-        SourceStats::get(&stats.offers),
-        SourceStats::get(&stats.requests),
+        plural(SourceStats::get(&stats.offers) as usize, "offer"),
+        plural(SourceStats::get(&stats.requests) as usize, "request"),
         file.display(),
-        dir.display()
+        dir.join("001-page-1.json").display()
     );
     Ok(())
 }

@@ -51,8 +51,10 @@ pub fn init(verbose: u8, quiet: bool) -> Progress {
         (true, _) => "error",
         // rustls logs a failed certificate check itself, before the error
         // it returns, which jobharvest reports with the fix (`-v` shows it).
-        (false, 0) => "warn,rustls=off,jobharvest=info",
-        (false, 1) => "info,jobharvest=debug,jobharvest_core=debug,jobharvest_france_travail=debug",
+        (false, 0) => "warn,rustls=off,jobharvest=info,jobharvest_declarative=info",
+        (false, 1) => {
+            "info,jobharvest=debug,jobharvest_core=debug,jobharvest_france_travail=debug,jobharvest_declarative=debug"
+        }
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
