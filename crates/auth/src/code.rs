@@ -21,7 +21,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use jobharvest_core::http::redact_url;
+use jobharvest_core::http::{OAuthHttp, redact_url};
 use jobharvest_core::{Error, ErrorKind, Result, Secret};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreErrorResponseType, CoreGenderClaim, CoreJsonWebKey,
@@ -40,7 +40,6 @@ use openidconnect::{
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::http::{OAuthHttp, network_error};
 use crate::store::{PendingLogin, TokenStore, UserTokens, store_key};
 
 /// Lifetime assumed when the token answer has no `expires_in`.
@@ -375,7 +374,7 @@ impl AuthorizationCodeFlow {
             .await
             .map_err(|e| match e {
                 openidconnect::DiscoveryError::Request(e) => {
-                    network_error("fetching the provider's keys (jwks_url)", &e)
+                    e.to_error("fetching the provider's keys (jwks_url)")
                 }
                 other => auth_error(format!(
                     "could not read the provider's keys at {shown} ({other}); check `jwks_url`"
@@ -407,7 +406,7 @@ impl AuthorizationCodeFlow {
                     self.settings.login_hint
                 ))
             }
-            RequestTokenError::Request(e) => network_error("exchanging the code (token_url)", &e),
+            RequestTokenError::Request(e) => e.to_error("exchanging the code (token_url)"),
             RequestTokenError::Parse(e, _) => Error::new(
                 ErrorKind::Parse,
                 format!(

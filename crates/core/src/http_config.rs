@@ -8,6 +8,7 @@
 //!     timeout_secs: 30
 //!     max_retries: 5
 //!     max_results: 1000
+//!     max_body_mb: 64                 # the largest answer read
 //! ```
 //!
 //! The registry takes these keys out of a source's entry before the source
@@ -25,6 +26,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::HttpSettings;
+use crate::http::body::MIB;
 use crate::registry::from_value;
 
 /// The spec's shared HTTP keys of one source, as written (all optional).
@@ -43,6 +45,9 @@ pub struct HttpConfig {
     /// Stop after this many offers (the command line's `--limit` applies
     /// on top).
     pub max_results: Option<u64>,
+    /// The largest answer read, in whole MiB (64 by default); a larger one
+    /// fails the request at once, without retrying.
+    pub max_body_mb: Option<u64>,
 }
 
 /// The keys of [`HttpConfig`], as a spec spells them.
@@ -52,6 +57,7 @@ pub const HTTP_KEYS: &[&str] = &[
     "timeout_secs",
     "max_retries",
     "max_results",
+    "max_body_mb",
 ];
 
 fn key_error(at: &str, key: &str, problem: &str) -> Error {
@@ -106,6 +112,13 @@ impl HttpConfig {
                 "0 fetches nothing; give a positive number or remove the key",
             ));
         }
+        if self.max_body_mb == Some(0) {
+            return Err(key_error(
+                at,
+                "max_body_mb",
+                "must be at least 1 (MB); remove the key for the default, 64",
+            ));
+        }
         if let Some(url) = &self.base_url {
             parse_base_url(url).map_err(|problem| key_error(at, "base_url", &problem))?;
         }
@@ -124,6 +137,10 @@ impl HttpConfig {
         }
         if let Some(retries) = self.max_retries {
             settings = settings.with_max_retries(retries);
+        }
+        if let Some(mb) = self.max_body_mb {
+            let bytes = usize::try_from(mb).map_or(usize::MAX, |mb| mb.saturating_mul(MIB));
+            settings = settings.with_max_body_bytes(bytes);
         }
         settings
     }
@@ -181,6 +198,7 @@ mod tests {
             "params": {"q": "rust"},
             "rate_limit_per_sec": 2.5,
             "max_retries": 0,
+            "max_body_mb": 2,
             "base_url": "http://127.0.0.1:9/api",
         }));
         let http = HttpConfig::take(&mut e, "sources[0]").unwrap();
@@ -188,7 +206,10 @@ mod tests {
         let s = http.settings(HttpSettings::default().with_timeout(Duration::from_secs(7)));
         assert_eq!(s.rate_limit_per_sec, 2.5);
         assert_eq!(s.max_retries, 0);
+        assert_eq!(s.max_body_bytes, 2 << 20);
         assert_eq!(s.timeout, Duration::from_secs(7), "the default stays");
+        let s = HttpConfig::default().settings(HttpSettings::default());
+        assert_eq!(s.max_body_bytes, 64 << 20);
         assert_eq!(
             http.base_url("https://x.example").unwrap().as_str(),
             "http://127.0.0.1:9/api/"
@@ -211,6 +232,9 @@ mod tests {
             ),
             (json!({"timeout_secs": 0}), "sources[1].timeout_secs"),
             (json!({"max_results": 0}), "sources[1].max_results"),
+            (json!({"max_body_mb": 0}), "sources[1].max_body_mb"),
+            (json!({"max_body_mb": -1}), "sources[1].max_body_mb"),
+            (json!({"max_body_mb": 1.5}), "sources[1].max_body_mb"),
             (json!({"base_url": "ftp://x"}), "sources[1].base_url"),
             (json!({"base_url": "https://x/?a=1"}), "sources[1].base_url"),
             (json!({"max_retries": "many"}), "sources[1].max_retries"),
