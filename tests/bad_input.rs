@@ -188,3 +188,97 @@ fn output_path_that_is_a_folder_is_refused() {
     assert!(err.contains("directory"), "{err}");
     assert!(!dir.path().join("out/o.parquet").exists());
 }
+
+/// A token endpoint that quotes the client secret it received in its
+/// `error_description` (seen in the wild) must not make the run print it:
+/// every secret goes through the redactor on its way out.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_endpoint_echoing_the_secret_does_not_get_it_printed() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": "invalid_client",
+            "error_description": format!("Client authentication failed (client_secret={SECRET} is not valid for id)"),
+        })))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        format!(
+            "sources:\n  - type: france_travail\n    api_url: {0}/partenaire/offresdemploi\n    token_url: {0}/connexion/oauth2/access_token?realm=/partenaire\n    max_retries: 0\nsinks:\n  - {{type: csv, path: out/offres.csv}}\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    let out = jobharvest_async(
+        dir.path().to_path_buf(),
+        vec!["-v".into(), "run".into(), "job.yaml".into()],
+        vec![
+            ("FT_CLIENT_ID".into(), "id".into()),
+            ("FT_CLIENT_SECRET".into(), SECRET.into()),
+        ],
+    )
+    .await;
+    let (err, stdout) = (
+        stderr(&out),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("invalid_client"),
+        "the server's words are shown: {err}"
+    );
+    assert!(
+        !err.contains(SECRET) && !stdout.contains(SECRET),
+        "secret leaked: {err}"
+    );
+    assert!(err.contains("***"), "redacted, not dropped: {err}");
+    assert_no_outputs(dir.path());
+}
+
+/// Implausible values (coordinates off the globe, a creation date in 1970)
+/// are left out of their typed columns, kept in `raw`, and counted in the
+/// summary as data-quality warnings with the offers' ids.
+#[test]
+fn implausible_values_are_left_empty_kept_in_raw_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = std::fs::read_to_string(repo().join("config/demo/offres.jsonl")).unwrap();
+    let mut lines: Vec<serde_json::Value> = demo
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    lines[0]["lieuTravail"]["latitude"] = serde_json::json!(95.5);
+    lines[1]["dateCreation"] = serde_json::json!("1970-01-01T00:00:00.000Z");
+    let bad_ids = [
+        lines[0]["id"].as_str().unwrap().to_string(),
+        lines[1]["id"].as_str().unwrap().to_string(),
+    ];
+    let text: Vec<String> = lines.iter().map(|v| v.to_string()).collect();
+    std::fs::write(dir.path().join("in.jsonl"), text.join("\n")).unwrap();
+    std::fs::write(
+        dir.path().join("job.yaml"),
+        "sources:\n  - { type: replay, connector: france_travail, path: in.jsonl }\nsinks:\n  - { type: parquet, path: out/o.parquet, include_raw: true }\n",
+    )
+    .unwrap();
+    let out = jobharvest(dir.path(), &["run", "job.yaml"], &[]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("data-quality warnings: 2"), "{err}");
+    for id in &bad_ids {
+        assert!(err.contains(id.as_str()), "{id} named: {err}");
+    }
+    let rows = read_parquet(&dir.path().join("out/o.parquet"));
+    let row = |id: &str| rows.iter().find(|r| r["source_id"] == id).unwrap().clone();
+    let first = row(&bad_ids[0]);
+    assert!(first["latitude"].is_null() && !first["longitude"].is_null());
+    assert!(
+        first["raw"].as_str().unwrap().contains("95.5"),
+        "the board's value stays in raw"
+    );
+    assert!(row(&bad_ids[1])["created_at"].is_null());
+    assert_eq!(rows.len(), lines.len());
+}

@@ -271,3 +271,92 @@ async fn spent_retries_name_the_missing_slices_and_resume_fetches_them() {
         "the resumed run skipped the completed slices: {resumed} requests"
     );
 }
+
+/// SIGTERM (`kill`, `systemctl stop`, Kubernetes) and SIGHUP stop a
+/// harvest as Ctrl-C does: no output and no temporary file left, the
+/// summary of what was done, the exit code of the signal, and a `--resume`
+/// that completes with every offer once.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_and_sighup_stop_like_ctrl_c_and_resume_completes() {
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let config = StandinConfig {
+            latency: (Duration::from_millis(20), Duration::from_millis(60)),
+            rate_limit_per_sec: Some(20),
+            ..standin_config(7_000)
+        };
+        let standin = Standin::start(config).await;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("job.yaml"),
+            spec(&standin, "").replace(
+                &format!("    rate_limit_per_sec: {RATE}\n"),
+                "    rate_limit_per_sec: 20\n",
+            ),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_jobharvest"))
+            .current_dir(dir.path())
+            .args(["run", "job.yaml"])
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while done_slices(dir.path()) < 1 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no slice completed"
+            );
+            if child.try_wait().unwrap().is_some() {
+                panic!("the harvest ended before it could be stopped");
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {err}");
+        assert!(err.contains("SIG") && err.contains("Interrupted"), "{err}");
+        assert!(
+            err.contains("offers fetched") && err.contains("--resume"),
+            "{err}"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp") || n == "offres.parquet")
+            .collect();
+        assert!(left.is_empty(), "SIG{signal} left {left:?}");
+        let out = run(dir.path(), &["run", "job.yaml", "--resume"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_every_offer_once(&standin, dir.path());
+    }
+}
+
+/// A run killed outright (SIGKILL, a power cut) cannot clean up: the next
+/// run of the job removes the temporary files it left, and says so.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_next_run_removes_what_a_killed_run_left_behind() {
+    let standin = Standin::start(standin_config(300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_spec(dir.path(), &standin, "");
+    std::fs::create_dir_all(dir.path().join("out")).unwrap();
+    // Linux pids stay below 4,194,304: no process has this one.
+    let leftover = dir.path().join("out/.offres.parquet.4194399.Ab12Cd.tmp");
+    std::fs::write(&leftover, b"PAR1 half a file").unwrap();
+    let out = run(dir.path(), &["run", "job.yaml"]).await;
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(!leftover.exists(), "the dead run's file is removed");
+    assert!(err.contains("left behind by a run that died"), "{err}");
+    assert_every_offer_once(&standin, dir.path());
+}

@@ -41,8 +41,12 @@ use crate::text::time;
 pub struct Secrets(Arc<Vec<String>>);
 
 impl Secrets {
-    /// The secrets gathered while building.
+    /// The secrets gathered while building, registered with the
+    /// process's redactor too ([`jobharvest_core::secret::register`]).
     pub fn new(list: Vec<String>) -> Self {
+        for s in &list {
+            jobharvest_core::secret::register(s);
+        }
         Secrets(Arc::new(list))
     }
 

@@ -581,7 +581,11 @@ fn himalayas_fixture_maps() {
             "currency"
         );
         let period = j["minSalary"].is_number().then_some("yearly");
-        assert_eq!(r.salary_period.as_deref(), period, "yearly only with a salary");
+        assert_eq!(
+            r.salary_period.as_deref(),
+            period,
+            "yearly only with a salary"
+        );
         assert_plain(r.description.as_deref(), "himalayas description");
         let places: Vec<&str> = j["locationRestrictions"]
             .as_array()

@@ -1,7 +1,8 @@
 //! Logs and progress on stderr, without tearing each other.
 //!
 //! Log lines go through the progress bars' `suspend`, so a bar is cleared,
-//! the line printed, and the bar redrawn.
+//! the line printed, and the bar redrawn; and through the redactor, so no
+//! secret reaches a log.
 
 use std::io::{self, IsTerminal, Write};
 
@@ -23,8 +24,14 @@ pub struct Progress {
 struct LogWriter(MultiProgress);
 
 impl Write for LogWriter {
+    /// Writes one formatted log line, without any secret the process
+    /// knows ([`jobharvest_core::secret::redact`]): a server's answer
+    /// quoted in a warning may echo a key.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.suspend(|| io::stderr().write_all(buf))?;
+        let text = String::from_utf8_lossy(buf);
+        let clean = jobharvest_core::secret::redact(&text);
+        self.0
+            .suspend(|| io::stderr().write_all(clean.as_bytes()))?;
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

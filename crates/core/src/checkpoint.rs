@@ -141,10 +141,13 @@ impl Checkpoint {
             ));
         }
         let spool = OpenOptions::new()
+            .read(true)
             .append(true)
             .create(true)
             .open(&paths.spool)
             .map_err(|e| Error::io("open the checkpoint spool", &paths.spool, e))?;
+        drop_torn_tail(&spool)
+            .map_err(|e| Error::io("repair the checkpoint spool", &paths.spool, e))?;
         Ok(Checkpoint {
             state_path: paths.state.clone(),
             spool_path: paths.spool.clone(),
@@ -290,6 +293,36 @@ impl Checkpoint {
     }
 }
 
+/// Cuts a torn last line off the spool (the run died, or was killed, in
+/// the middle of writing a record), so that the resumed run's records start
+/// on a line of their own. The torn record's slice was not complete: it is
+/// fetched again.
+fn drop_torn_tail(spool: &File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = spool.metadata()?.len();
+    if len == 0 {
+        return Ok(());
+    }
+    let mut reader = spool;
+    let mut at = len;
+    let mut chunk = vec![0u8; 64 * 1024];
+    while at > 0 {
+        let start = at.saturating_sub(chunk.len() as u64);
+        let n = (at - start) as usize;
+        reader.seek(SeekFrom::Start(start))?;
+        reader.read_exact(&mut chunk[..n])?;
+        if let Some(i) = chunk[..n].iter().rposition(|&b| b == b'\n') {
+            let keep = start + i as u64 + 1;
+            if keep < len {
+                spool.set_len(keep)?;
+            }
+            return Ok(());
+        }
+        at = start;
+    }
+    spool.set_len(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,6 +368,35 @@ mod tests {
         assert_eq!(ids, ["ft/A", "ft/B"]);
         cp.remove();
         assert!(!paths.exists() && !paths.spool.exists());
+    }
+
+    /// Regression: a resumed run appended its records after the torn line
+    /// of the run it resumed, and a second resume read the spool as
+    /// damaged (seen on a busy machine).
+    #[test]
+    fn a_torn_tail_is_cut_before_a_resumed_run_appends() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = CheckpointPaths::new(dir.path(), "job");
+        let cp = Checkpoint::create(&paths, "f1").unwrap();
+        cp.spool_records("ft", &[JobRecord::new("france_travail", "A")])
+            .unwrap();
+        cp.complete("ft", "slice-1").unwrap();
+        drop(cp);
+        let mut f = OpenOptions::new().append(true).open(&paths.spool).unwrap();
+        f.write_all(b"{\"source\":\"ft\",\"rec").unwrap();
+        let cp = Checkpoint::resume(&paths, "f1").unwrap();
+        cp.spool_records("ft", &[JobRecord::new("france_travail", "C")])
+            .unwrap();
+        cp.complete("ft", "slice-2").unwrap();
+        drop(cp);
+        let cp = Checkpoint::resume(&paths, "f1").unwrap();
+        let mut ids = vec![];
+        cp.read_spool(|batch| {
+            ids.extend(batch.into_iter().map(|(_, r)| r.source_id));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(ids, ["A", "C"]);
     }
 
     #[test]

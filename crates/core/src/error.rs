@@ -130,6 +130,12 @@ impl Error {
         self
     }
 
+    /// The same error without any secret the process registered
+    /// ([`crate::secret::register`]): what a program prints.
+    pub fn redact_known(self) -> Self {
+        self.redact(&crate::secret::known())
+    }
+
     /// Marks the error as worth retrying (or not).
     pub fn set_temporary(mut self, temporary: bool) -> Self {
         self.temporary = temporary;
@@ -247,5 +253,44 @@ mod tests {
             err.to_string(),
             "unknown sink type `cvs` (spec: job.yaml, key: sinks[0].type)"
         );
+    }
+
+    /// Each kind of secret, planted in what a server sent back and in an
+    /// error chain, never comes out of an error once redacted.
+    #[test]
+    fn no_kind_of_secret_survives_redaction() {
+        let secrets = [
+            ("client secret", "ft-client-secret-81f2"),
+            ("app key", "adzuna-app-key-77aa"),
+            ("access token", "eyJhbGciOiJSUzI1NiJ9.access.sig"),
+            ("refresh token", "refresh-token-3c1d"),
+            ("board API key", "jooble-api-key-9e0b"),
+            ("database password", "pg-pa55word-q1"),
+        ];
+        for (_, value) in secrets {
+            crate::secret::register(value);
+        }
+        for (kind, value) in secrets {
+            let server_said =
+                format!("{{\"error\":\"invalid_client\",\"error_description\":\"bad {value}\"}}");
+            let cause =
+                std::io::Error::other(format!("connection to postgresql://jh:{value}@db failed"));
+            let err = Error::new(
+                ErrorKind::Auth,
+                format!("token request refused: {server_said}"),
+            )
+            .with_context("url", format!("https://api.example/{value}/search"))
+            .with_source(cause)
+            .redact_known();
+            let shown = [
+                err.to_string(),
+                format!("{err:?}"),
+                err.message().to_string(),
+            ];
+            for text in shown {
+                assert!(!text.contains(value), "the {kind} shows in: {text}");
+            }
+            assert!(err.to_string().contains("***"), "{kind}: redacted in place");
+        }
     }
 }

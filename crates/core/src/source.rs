@@ -163,6 +163,11 @@ pub struct SourceStats {
     pub retries: AtomicU64,
     /// Answers that were HTTP 429.
     pub rate_limited: AtomicU64,
+    /// Implausible values left out of their typed columns (kept in `raw`;
+    /// see [`crate::quality`]).
+    pub quality_warnings: AtomicU64,
+    /// The first offers with a data-quality warning: `id (column)`.
+    quality_examples: Mutex<Vec<String>>,
     /// Access tokens fetched.
     pub tokens: AtomicU64,
     total: AtomicU64,
@@ -218,6 +223,27 @@ impl SourceStats {
     /// Adds one to a counter.
     pub fn bump(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a data-quality warning on `column` of offer `id`; the first
+    /// few are kept as examples.
+    pub fn quality_warning(&self, id: &str, column: &str) {
+        Self::bump(&self.quality_warnings);
+        let mut examples = self
+            .quality_examples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if examples.len() < 5 {
+            examples.push(format!("{id} ({column})"));
+        }
+    }
+
+    /// The first offers with a data-quality warning.
+    pub fn quality_examples(&self) -> Vec<String> {
+        self.quality_examples
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }
 
@@ -409,7 +435,9 @@ impl SourceContext {
 
     /// Sends records on to the sinks, waiting while they are busy.
     ///
-    /// Fills every record's fingerprint, drops records the filter rejects,
+    /// Leaves implausible values out of their typed columns (counted as
+    /// data-quality warnings, see [`crate::quality`]), fills every record's
+    /// fingerprint, drops records the filter rejects,
     /// offers already emitted in this run and (with `dedupe: fingerprint`)
     /// jobs already emitted by any source, and trims the batch to the run's
     /// limit.
@@ -418,7 +446,11 @@ impl SourceContext {
     /// [`ErrorKind::Cancelled`] when the sinks have stopped (the run failed
     /// or was interrupted).
     pub async fn emit(&self, mut records: Vec<JobRecord>) -> Result<Flow> {
+        let now = chrono::Utc::now();
         for r in &mut records {
+            for column in crate::quality::check(r, now) {
+                self.stats.quality_warning(&r.source_id, column);
+            }
             r.fingerprint = fingerprint(r);
         }
         if let Some(filter) = &self.filter {

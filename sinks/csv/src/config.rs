@@ -43,13 +43,32 @@ pub struct CsvConfig {
     /// after those of an existing file whose header matches the columns.
     #[serde(default)]
     pub write: WriteMode,
-    /// Whether text that a spreadsheet would run as a formula (it starts
-    /// with `=`, `+`, `-`, `@`, a tab or a carriage return) is written with
-    /// a leading `'`. Default: on with `bom: true` (the file is meant for
-    /// Excel), off otherwise (the file is meant for code, which would read
-    /// the quote as part of the text).
+    /// What happens to text that a spreadsheet would run as a formula (it
+    /// starts with `=`, `+`, `-`, `@`, a tab or a carriage return):
+    /// `defuse` (the default) writes it with a leading `'`, as OWASP
+    /// advises against CSV injection; `keep` writes it as it is, for
+    /// pipelines that never meet a spreadsheet.
+    #[serde(default)]
+    pub formulas: Formulas,
+    /// The older spelling of `formulas`: `true` is `defuse`, `false` is
+    /// `keep`. `formulas` wins when both are given.
     #[serde(default)]
     pub escape_formulas: Option<bool>,
+}
+
+/// The `formulas` option of the `csv` sink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Formulas {
+    /// Not given: defused, unless `escape_formulas: false`.
+    #[default]
+    #[serde(skip)]
+    Unset,
+    /// A leading `'` before formula-like text (what spreadsheets show as
+    /// text).
+    Defuse,
+    /// The exact text.
+    Keep,
 }
 
 /// Off: the raw payload is kilobytes of JSON per offer, more than Excel
@@ -74,9 +93,13 @@ fn default_list_separator() -> String {
 
 impl CsvConfig {
     /// Whether formula-like text gets a leading `'` (see
-    /// [`CsvConfig::escape_formulas`]).
+    /// [`CsvConfig::formulas`]): yes unless the spec says `keep`.
     pub fn escapes_formulas(&self) -> bool {
-        self.escape_formulas.unwrap_or(self.bom)
+        match self.formulas {
+            Formulas::Defuse => true,
+            Formulas::Keep => false,
+            Formulas::Unset => self.escape_formulas.unwrap_or(true),
+        }
     }
 
     /// The delimiter as the byte the CSV writer wants.

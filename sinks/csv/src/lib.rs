@@ -13,7 +13,7 @@ mod append;
 mod config;
 mod writer;
 
-pub use config::CsvConfig;
+pub use config::{CsvConfig, Formulas};
 pub use writer::CsvSink;
 
 /// The spec's `type` for this sink.

@@ -43,13 +43,17 @@ fn as_written(want: &Expected, list_separator: &str, escaped: bool) -> String {
     }
 }
 
-/// Whether `extra` asks for formula escaping (by default, with a BOM).
+/// Whether `extra` asks for formula escaping (the default, unless
+/// `formulas: keep` or `escape_formulas: false`).
 fn escapes(extra: &Value) -> bool {
-    let bom = extra.get("bom").and_then(Value::as_bool).unwrap_or(false);
-    extra
-        .get("escape_formulas")
-        .and_then(Value::as_bool)
-        .unwrap_or(bom)
+    match extra.get("formulas").and_then(Value::as_str) {
+        Some("keep") => false,
+        Some(_) => true,
+        None => extra
+            .get("escape_formulas")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+    }
 }
 
 /// Writes `n` generated records with `extra` options, reads them back and
@@ -134,7 +138,7 @@ fn semicolon_and_bom_for_french_excel() {
 /// CSV injection: a cell starting with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return runs as a formula when Excel opens the file.
 #[test]
-fn formula_like_text_is_escaped_for_excel_and_left_alone_for_code() {
+fn formula_like_text_is_defused_unless_the_spec_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
     let hostile = [
         "=HYPERLINK(\"http://evil.example\",\"Postuler\")",
@@ -159,10 +163,13 @@ fn formula_like_text_is_escaped_for_excel_and_left_alone_for_code() {
         read(&path, b',').2
     };
     for (extra, escaped) in [
-        (json!({}), false),
+        (json!({}), true),
         (json!({"bom": true}), true),
+        (json!({"formulas": "keep"}), false),
+        (json!({"formulas": "defuse"}), true),
         (json!({"escape_formulas": true}), true),
         (json!({"bom": true, "escape_formulas": false}), false),
+        (json!({"formulas": "keep", "escape_formulas": true}), false),
     ] {
         let rows = rows_written_with(extra.clone());
         for (row, text) in rows.iter().zip(hostile) {

