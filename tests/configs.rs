@@ -47,6 +47,7 @@ fn connectors_lists_every_type() {
         "arbeitnow",
         "sqlite",
         "postgres",
+        "report",
     ] {
         assert!(text.contains(t), "missing {t} in:\n{text}");
     }

@@ -14,6 +14,7 @@ mod demo;
 mod france_travail;
 mod harvest;
 mod multi_source;
+mod report;
 mod state;
 mod support;
 mod sync;

@@ -7,11 +7,15 @@ Usage (from the repository root, after `cargo build --release`):
 
     python3 crates/bench/e2e.py [--sizes 25000,100000,1000000] [--xlsx-sizes 25000,100000]
                                 [--notebook-sizes 25000,100000] [--raw-sizes 100000]
+                                [--report-sizes 100000] [--report-runs 5]
                                 [--data DIR] [--bin PATH]
 
 Both sides run with jobharvest's defaults (no raw payload in any output);
 at --raw-sizes both also run with the payload in the Parquet file
-(`include_raw: true`, the notebook's `--raw`).
+(`include_raw: true`, the notebook's `--raw`). At --report-sizes the
+Parquet + CSV replay runs --report-runs times without and with a `report`
+sink, alternating, and the medians give the report's cost in wall time and
+peak memory.
 
 Offers are generated once per size by gen_offers.py (seed 42) into --data
 (default target/bench-data). Each command runs as a child process; wall time
@@ -73,6 +77,8 @@ def main():
     ap.add_argument("--excel-notebook-sizes", default="25000")
     ap.add_argument("--raw-sizes", default="100000", help="sizes also run with the raw payload in Parquet, on both sides")
     ap.add_argument("--all-sizes", default="100000", help="sizes also run into Parquet + CSV + XLSX at once")
+    ap.add_argument("--report-sizes", default="100000", help="sizes run into Parquet + CSV with and without a report sink")
+    ap.add_argument("--report-runs", type=int, default=5, help="runs of each, alternating (the medians are compared)")
     ap.add_argument("--data", default=str(ROOT / "target" / "bench-data"))
     ap.add_argument("--bin", default=str(ROOT / "target" / "release" / "jobharvest"))
     args = ap.parse_args()
@@ -84,6 +90,8 @@ def main():
     xnb_sizes = {int(s) for s in args.excel_notebook_sizes.split(",") if s}
     all_sizes = {int(s) for s in args.all_sizes.split(",") if s}
     raw_sizes = {int(s) for s in args.raw_sizes.split(",") if s}
+    report_sizes = {int(s) for s in args.report_sizes.split(",") if s}
+    report_lines = []
 
     rows = []
     for n in sizes:
@@ -114,6 +122,8 @@ def main():
                 rows.append(("jobharvest", RAW, n, mb, t, rss))
                 t, rss, _, _ = run([sys.executable, HERE / "notebook_pipeline.py", data, work / "nbr", "--raw"])
                 rows.append(("notebook (pandas + pyarrow)", RAW, n, mb, t, rss))
+            if n in report_sizes:
+                report_lines.append(report_cost(args, work, data, n, mb, rows))
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -127,6 +137,8 @@ def main():
             jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == what and r[2] == n)
             nb = next(r for r in rows if r[0] == "notebook (pandas + pyarrow)" and r[1] == what and r[2] == n)
             print(f"At {n:,} offers into {what}, jobharvest is {nb[4] / jh[4]:.1f}x faster than the notebook, in {jh[5] / nb[5]:.2f}x its memory.")
+    for line in report_lines:
+        print(line)
     pc = {r[2]: r for r in rows if r[0] == "jobharvest" and r[1] == "parquet + csv"}
     for small, big in [(25000, 100000), (100000, 1000000)]:
         if small in pc and big in pc:
@@ -135,6 +147,31 @@ def main():
         jh = next(r for r in rows if r[0] == "jobharvest" and r[1] == "xlsx" and r[2] == n)
         nb = next(r for r in rows if r[0].startswith("notebook (pandas to_excel)") and r[2] == n)
         print(f"At {n:,} offers jobharvest's xlsx is {nb[4] / jh[4]:.1f}x faster than pandas to_excel, in {jh[5] / nb[5]:.2f}x its memory.")
+
+
+def report_cost(args, work, data, n, mb, rows):
+    """Runs the Parquet + CSV replay without and with a report sink,
+    alternating, and says what the report costs (medians)."""
+    plain = spec(work, data, [("parquet", "o.parquet"), ("csv", "o.csv")])
+    text = plain.read_text() + f"  - {{ type: report, path: {work / 'o.html'} }}\n"
+    with_report = work / "bench-report.yaml"
+    with_report.write_text(text)
+    times = {"without": [], "with": []}
+    for _ in range(args.report_runs):
+        for key, s in [("without", plain), ("with", with_report)]:
+            t, rss, _, _ = run([args.bin, "-q", "run", s])
+            times[key].append((t, rss))
+    med = {}
+    for key, runs in times.items():
+        ts = sorted(t for t, _ in runs)
+        rs = sorted(r for _, r in runs)
+        med[key] = (ts[len(ts) // 2], rs[len(rs) // 2])
+        rows.append(("jobharvest", "parquet + csv" + (" + report" if key == "with" else ""), n, mb, med[key][0], med[key][1]))
+    (t0, r0), (t1, r1) = med["without"], med["with"]
+    every = ", ".join(f"{a:.2f}/{b:.2f}" for (a, _), (b, _) in zip(times["without"], times["with"]))
+    return (f"At {n:,} offers the report sink costs {(t1 / t0 - 1) * 100:+.1f}% wall time "
+            f"({t0:.2f} s -> {t1:.2f} s, medians of {args.report_runs}; each pair without/with: {every}) "
+            f"and {r1 - r0:+.1f} MB of peak RSS ({r0:.0f} -> {r1:.0f} MB).")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand};
 #[command(
     name = "jobharvest",
     version,
-    after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml -o out/offres.parquet --limit 300\n  jobharvest validate job.toml\n  jobharvest connectors"
+    after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml -o out/offres.parquet --limit 300\n  jobharvest run job.yaml -o out/offres.parquet -o out/report.html\n  jobharvest report out/offres.parquet -o out/report.html\n  jobharvest validate job.toml\n  jobharvest connectors"
 )]
 pub struct Cli {
     /// More logs (-v: debug, -vv: trace). RUST_LOG overrides.
@@ -28,7 +28,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a job spec: fetch from its sources, write to its sinks.
     #[command(
-        after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml --sink csv:out/a.txt -o out/a.parquet\n  jobharvest run job.yaml --limit 150"
+        after_help = "Examples:\n  jobharvest run config/demo.yaml\n  jobharvest run job.yaml --sink csv:out/a.txt -o out/a.parquet\n  jobharvest run job.yaml -o out/a.parquet -o out/report.html\n  jobharvest run job.yaml --limit 150"
     )]
     Run(RunArgs),
     /// Check a job spec without touching the network or writing anything.
@@ -38,6 +38,12 @@ pub enum Command {
     },
     /// List the source and sink types this binary knows.
     Connectors,
+    /// Make the report sink's HTML page from a Parquet output or dataset
+    /// already written.
+    #[command(
+        after_help = "Examples:\n  jobharvest report out/offres.parquet -o out/report.html\n  jobharvest report out/offres-dataset --lang en\n\nThe page is the one a `report` sink writes during a run (`-o report.html`), without the run's own figures (requests, retries, run time)."
+    )]
+    Report(crate::report::ReportArgs),
     /// Boards defined in YAML: list them, check a definition, test one
     /// offline on a saved answer.
     #[command(

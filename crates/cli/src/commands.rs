@@ -1,4 +1,5 @@
-//! The subcommands: `run`, `validate`, `connectors`.
+//! The subcommands: `run`, `validate`, `connectors` (the others have a
+//! module each).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub async fn dispatch(cli: Cli, progress: Progress) -> Result<()> {
             Ok(())
         }
         Command::Boards(args) => crate::boards::run(&registry, args).await,
+        Command::Report(args) => crate::report::run(args, cli.quiet),
         Command::State { spec, runs } => crate::state::show(&spec, runs),
         Command::Auth(args) => crate::auth::run(&registry, args).await,
     }
@@ -195,20 +197,45 @@ async fn run(registry: &Registry, args: RunArgs, progress: Progress, quiet: bool
     if args.dry_run {
         return dry_run(runner).await;
     }
-    let watcher = watch(&progress, runner.stats(), args.limit);
+    let stats = runner.stats();
+    let watcher = watch(&progress, stats.clone(), args.limit);
     let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::warn!("Interrupted: stopping and discarding partial outputs.");
+        let signal = crate::signals::first().await;
+        tracing::warn!(
+            "{}: stopping and discarding partial outputs (a second signal ends at once).",
+            crate::signals::name(signal)
+        );
     };
     let result = runner.run(interrupt).await;
     watcher.abort();
     let _ = progress.bars.clear();
-    let report = result?;
+    let report = match result {
+        Err(e) if e.kind() == ErrorKind::Cancelled => {
+            if !quiet {
+                print_interrupted(&stats);
+            }
+            return Err(e);
+        }
+        other => other?,
+    };
     if !quiet {
         print_summary(&report, &base_dir);
         print_changes(&report);
     }
     partial_failure(&report)
+}
+
+/// What an interrupted run had done, on stderr: the offers each source had
+/// fetched, and that the checkpoint keeps them for `--resume`.
+fn print_interrupted(stats: &[(String, Arc<SourceStats>)]) {
+    eprintln!("Interrupted; no output was written.");
+    for (name, st) in stats {
+        eprintln!(
+            "  {name}: {} offers fetched, {} requests",
+            SourceStats::get(&st.offers),
+            SourceStats::get(&st.requests)
+        );
+    }
 }
 
 /// Opens the job's state, takes its lock and starts a run, when the run
@@ -444,8 +471,15 @@ fn print_summary(report: &RunReport, base_dir: &Path) {
             SourceStats::get(&st.skipped),
             tracked(st),
         );
+        let warnings = SourceStats::get(&st.quality_warnings);
+        if warnings > 0 {
+            eprintln!(
+                "    data-quality warnings: {warnings} implausible values left empty (the board's value stays in raw), e.g. {}",
+                st.quality_examples().join(", ")
+            );
+        }
         if let SourceStatus::Failed { reason, .. } = &s.status {
-            eprintln!("    reason: {reason}");
+            eprintln!("    reason: {}", jobharvest_core::secret::redact(reason));
         }
     }
     for s in &report.sinks {

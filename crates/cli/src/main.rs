@@ -10,6 +10,8 @@ mod cli;
 mod commands;
 mod logging;
 mod plugins;
+mod report;
+mod signals;
 mod state;
 
 use std::process::ExitCode;
@@ -32,7 +34,7 @@ mod exit {
     pub const FAILURE: u8 = 1;
     /// The spec or the command line is wrong.
     pub const CONFIG: u8 = 2;
-    /// Interrupted by Ctrl-C.
+    /// Interrupted by Ctrl-C (SIGTERM: 143, SIGHUP: 129).
     pub const INTERRUPTED: u8 = 130;
 }
 
@@ -52,18 +54,23 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::dispatch(args, progress)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            report_error(&err);
-            ExitCode::from(match err.kind() {
+            let code = match err.kind() {
                 ErrorKind::Config => exit::CONFIG,
-                ErrorKind::Cancelled => exit::INTERRUPTED,
+                ErrorKind::Cancelled => {
+                    signals::received().map_or(exit::INTERRUPTED, signals::exit_code)
+                }
                 _ => exit::FAILURE,
-            })
+            };
+            report_error(err);
+            ExitCode::from(code)
         }
     }
 }
 
-/// Prints an error as one paragraph on stderr: kind, message, context.
-fn report_error(err: &Error) {
+/// Prints an error as one paragraph on stderr: kind, message, context;
+/// without any secret the process knows, whatever a server sent back.
+fn report_error(err: Error) {
+    let err = err.redact_known();
     eprintln!("error ({}): {}", err.kind().as_str(), err.message());
     for (key, value) in err.context() {
         if *key != "key" {

@@ -15,5 +15,6 @@ pub fn registry() -> Registry {
     jobharvest_sink_sqlite::register(&mut registry);
     jobharvest_sink_postgres::register(&mut registry);
     jobharvest_sink_jsonl::register(&mut registry);
+    jobharvest_sink_report::register(&mut registry);
     registry
 }

@@ -21,6 +21,7 @@ pub mod http_config;
 mod keyset;
 pub mod merge;
 pub mod mode;
+pub mod quality;
 pub mod quota;
 pub mod record;
 pub mod registry;
@@ -42,7 +43,9 @@ pub use registry::{
     SinkConfig, SourceConfig,
 };
 pub use secret::Secret;
-pub use sink::{AtomicFile, Sink, SinkContext, SinkReport, select_columns, selects_raw};
+pub use sink::{
+    AtomicFile, RunSummary, Sink, SinkContext, SinkReport, SourceRun, select_columns, selects_raw,
+};
 pub use source::{
     Capabilities, FilterSupport, Flow, Plan, PlannedSlice, Source, SourceContext, SourceStats,
 };

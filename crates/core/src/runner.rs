@@ -41,7 +41,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::mode::Mode;
 use crate::record::Batch;
 use crate::registry::{BuiltSource, PreparedSink};
-use crate::sink::{Sink, SinkContext, SinkReport};
+use crate::sink::{RunSummary, Sink, SinkContext, SinkReport, SourceRun};
 use crate::source::{Plan, Seen, SeenJobs, SourceContext, SourceStats};
 use crate::tracking::{ChangeSummary, ChangeTracker, RemovalCheck, SharedTracker};
 use chrono::TimeDelta;
@@ -242,6 +242,8 @@ enum SinkMsg {
     /// before every sink has written everything, so a sink that fails on the
     /// last batch still stops the others from committing.
     Ready(tokio::sync::oneshot::Sender<()>),
+    /// The run's figures, sent once just before `Finish`.
+    Summary(Arc<RunSummary>),
     Finish,
 }
 
@@ -329,6 +331,7 @@ impl Runner {
 
     async fn run_inner(self, interrupt: impl Future<Output = ()>) -> Result<RunReport> {
         let started = Instant::now();
+        let started_at = chrono::Utc::now();
         let Runner {
             job,
             options,
@@ -587,7 +590,10 @@ impl Runner {
             }
         }
         if failure.is_none() {
+            let mode = tracker.as_ref().map_or(Mode::Full, |t| t.mode());
+            let summary = Arc::new(run_summary(&summaries, mode, started_at, started));
             for stx in &sink_txs {
+                let _ = stx.send(SinkMsg::Summary(summary.clone())).await;
                 let _ = stx.send(SinkMsg::Finish).await;
             }
         }
@@ -677,6 +683,44 @@ impl Runner {
     }
 }
 
+/// The figures [`Sink::run_summary`] receives: each source's counters and
+/// status as they stand once every record is written.
+fn run_summary(
+    summaries: &[SourceSummary],
+    mode: Mode,
+    started_at: chrono::DateTime<chrono::Utc>,
+    started: Instant,
+) -> RunSummary {
+    let mut summary = RunSummary::new(mode, started.elapsed());
+    summary.started_at = Some(started_at);
+    summary.sources = summaries
+        .iter()
+        .map(|s| {
+            let st = &s.stats;
+            let get = SourceStats::get;
+            let mut run = SourceRun::new(s.name.as_str(), s.type_name);
+            run.failed = match &s.status {
+                SourceStatus::Ok => None,
+                SourceStatus::Failed { reason, .. } => Some(reason.clone()),
+            };
+            run.offers = get(&st.offers);
+            run.total = st.total();
+            run.requests = get(&st.requests);
+            run.retries = get(&st.retries);
+            run.rate_limited = get(&st.rate_limited);
+            run.duplicates = get(&st.duplicates);
+            run.same_job = get(&st.same_job);
+            run.filtered = get(&st.filtered);
+            run.skipped = get(&st.skipped);
+            run.quality_warnings = get(&st.quality_warnings);
+            run.unchanged = get(&st.unchanged);
+            run.removed = get(&st.removed);
+            run
+        })
+        .collect();
+    summary
+}
+
 /// How many removed offers go to the sinks in one batch.
 const REMOVAL_BATCH: usize = 500;
 
@@ -759,6 +803,7 @@ fn drive_sink(
             SinkMsg::Ready(ack) => {
                 let _ = ack.send(());
             }
+            SinkMsg::Summary(summary) => sink.run_summary(&summary),
             SinkMsg::Finish => return sink.finish().map(Some),
         }
     }
@@ -863,6 +908,94 @@ mod tests {
         assert_eq!(*log.0.lock().unwrap(), ["a", "b", "c"]);
         assert_eq!(report.sinks[0].report.rows, 3);
         assert_eq!(SourceStats::get(&report.sources[0].stats.duplicates), 1);
+    }
+
+    #[tokio::test]
+    async fn sinks_get_the_run_summary_once_after_the_last_batch() {
+        /// Logs what it is called with, in order.
+        struct Summarized(Arc<Mutex<Vec<String>>>);
+        impl Sink for Summarized {
+            fn write(&mut self, batch: &[JobRecord]) -> Result<()> {
+                let mut log = self.0.lock().unwrap();
+                log.extend(batch.iter().map(|r| format!("write {}", r.source_id)));
+                Ok(())
+            }
+            fn run_summary(&mut self, summary: &RunSummary) {
+                let sources: Vec<String> = summary
+                    .sources
+                    .iter()
+                    .map(|s| {
+                        let status = s.failed.as_deref().unwrap_or("ok");
+                        format!(
+                            "{}={} offers, {} duplicates, {status}",
+                            s.name, s.offers, s.duplicates
+                        )
+                    })
+                    .collect();
+                self.0.lock().unwrap().push(format!(
+                    "summary {} {}",
+                    summary.mode,
+                    sources.join("; ")
+                ));
+            }
+            fn finish(self: Box<Self>) -> Result<SinkReport> {
+                self.0.lock().unwrap().push("finish".into());
+                Ok(SinkReport {
+                    rows: 0,
+                    bytes: None,
+                    warnings: vec![],
+                })
+            }
+        }
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let log = Log::default();
+        let mut j = multi(
+            vec![
+                ("good", vec!["a", "b", "a"], false),
+                ("bad", vec!["x"], true),
+            ],
+            &log,
+        );
+        let seen = calls.clone();
+        j.sinks = vec![PreparedSink::new("summarized", "memory", move |_| {
+            Ok(Box::new(Summarized(seen)) as Box<dyn Sink>)
+        })];
+        Runner::new(j, RunOptions::default())
+            .run(std::future::pending())
+            .await
+            .unwrap();
+        {
+            let calls = calls.lock().unwrap();
+            let n = calls.len();
+            assert_eq!(calls[n - 1], "finish");
+            assert_eq!(
+                calls[n - 2],
+                "summary full good=2 offers, 1 duplicates, ok; bad=1 offers, 0 duplicates, boom"
+            );
+            assert_eq!(calls.iter().filter(|c| c.starts_with("summary")).count(), 1);
+            assert_eq!(calls.iter().filter(|c| c.starts_with("write")).count(), 3);
+        }
+
+        // A run that fails finishes no sink, and sends no summary.
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let mut j = job(vec!["a"], true, None, &log);
+        let seen = calls.clone();
+        j.sinks = vec![PreparedSink::new("summarized", "memory", move |_| {
+            Ok(Box::new(Summarized(seen)) as Box<dyn Sink>)
+        })];
+        Runner::new(j, RunOptions::default())
+            .run(std::future::pending())
+            .await
+            .unwrap_err();
+        assert!(
+            !calls
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|c| c == "finish" || c.starts_with("summary")),
+            "{:?}",
+            calls.lock().unwrap()
+        );
     }
 
     /// A job of several sources (name, ids, fail after emitting) into one

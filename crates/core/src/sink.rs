@@ -15,10 +15,13 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tempfile::NamedTempFile;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::mode::Mode;
 use crate::record::{COLUMNS, JobRecord, column_index};
 
 /// What a sink reports when it finishes.
@@ -41,12 +44,102 @@ pub trait Sink: Send {
     /// and the sink is dropped without finishing.
     fn write(&mut self, batch: &[JobRecord]) -> Result<()>;
 
+    /// Receives the run's figures (requests, retries, duplicates, each
+    /// source's status, ...) once, after the last batch and just before
+    /// [`Sink::finish`]; only a run that is about to finish its sinks calls
+    /// it. Sinks that write records alone ignore it (the default); a sink
+    /// that reports on the run keeps it.
+    fn run_summary(&mut self, summary: &RunSummary) {
+        let _ = summary;
+    }
+
     /// Flushes everything and moves the output into place.
     ///
     /// # Errors
     /// When the last write, the flush or the rename fails; nothing is left at
     /// the output path then.
     fn finish(self: Box<Self>) -> Result<SinkReport>;
+}
+
+/// What a run did, as the runner knows it when its sinks are about to
+/// finish: the figures of the closing summary that records do not carry.
+///
+/// A plain value, built by the runner for [`Sink::run_summary`]; nothing in
+/// it is a file format's business.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunSummary {
+    /// When the run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// Wall time up to the sinks' finish.
+    pub elapsed: Duration,
+    /// The run's mode (`full` when it keeps no state).
+    pub mode: Mode,
+    /// One entry per source, in spec order.
+    pub sources: Vec<SourceRun>,
+}
+
+impl RunSummary {
+    /// A summary of a run in `mode` that took `elapsed`, with no source
+    /// yet.
+    pub fn new(mode: Mode, elapsed: Duration) -> Self {
+        RunSummary {
+            mode,
+            elapsed,
+            ..RunSummary::default()
+        }
+    }
+}
+
+/// One source's line in a [`RunSummary`]: its counters when the sources
+/// were done.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceRun {
+    /// The source's name in the spec.
+    pub name: String,
+    /// Its type (`france_travail`, `replay`, ...).
+    pub type_name: String,
+    /// Why it failed, when it did; its records up to then are written.
+    pub failed: Option<String>,
+    /// Unique records emitted.
+    pub offers: u64,
+    /// The total the board reported, when it did.
+    pub total: Option<u64>,
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    /// Requests retried after a temporary failure.
+    pub retries: u64,
+    /// Answers that were HTTP 429.
+    pub rate_limited: u64,
+    /// Records dropped as the same offer emitted twice.
+    pub duplicates: u64,
+    /// Records dropped by `dedupe: fingerprint` (the same job on another
+    /// board).
+    pub same_job: u64,
+    /// Records dropped by the source's `filter:`.
+    pub filtered: u64,
+    /// Records or input lines skipped as malformed.
+    pub skipped: u64,
+    /// Implausible values the source left out of their columns
+    /// (data-quality warnings).
+    pub quality_warnings: u64,
+    /// Records the state already held unchanged, not written
+    /// (incremental).
+    pub unchanged: u64,
+    /// Offers confirmed removed and written as such (mirror).
+    pub removed: u64,
+}
+
+impl SourceRun {
+    /// A source's line with every counter at zero.
+    pub fn new(name: impl Into<String>, type_name: impl Into<String>) -> Self {
+        SourceRun {
+            name: name.into(),
+            type_name: type_name.into(),
+            ..SourceRun::default()
+        }
+    }
 }
 
 /// What a sink receives when it is opened.
@@ -243,8 +336,11 @@ impl AtomicFile {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "output".into());
+        remove_stale_temporaries(&dir, &name);
+        // The process id in the name tells a dead run's leftovers (after a
+        // SIGKILL or a power cut) from a live run's file.
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
+            .prefix(&format!(".{name}.{}.", std::process::id()))
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::io("create a temporary file in", &dir, e))?;
@@ -373,9 +469,69 @@ pub enum WriteMode {
     Append,
 }
 
+/// Removes the temporary files of `name` in `dir` that a run which no
+/// longer exists left behind (`.NAME.PID.XXXXXX.tmp` whose process is
+/// gone), and says so. Only where the system tells which processes live
+/// (`/proc`); elsewhere leftovers stay.
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let prefix = format!(".{name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        let Some(rest) = file
+            .strip_prefix(&prefix)
+            .and_then(|r| r.strip_suffix(".tmp"))
+        else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid == std::process::id() || proc.join(pid.to_string()).exists() {
+            continue;
+        }
+        let path = entry.path();
+        if std::fs::remove_file(&path).is_ok() {
+            tracing::warn!(
+                path = %path.display(),
+                pid,
+                "Removed a temporary file left behind by a run that died (process {pid} is gone)."
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn temporaries_of_dead_runs_are_removed_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // No process has pid 4194304 or above (Linux's pid_max limit).
+        let dead = dir.path().join(".out.csv.4194399.abc123.tmp");
+        let alive = dir
+            .path()
+            .join(format!(".out.csv.{}.def456.tmp", std::process::id()));
+        let other = dir.path().join(".other.csv.4194399.abc123.tmp");
+        for p in [&dead, &alive, &other] {
+            std::fs::write(p, "partial").unwrap();
+        }
+        let file = AtomicFile::create(&dir.path().join("out.csv")).unwrap();
+        if Path::new("/proc/self").exists() {
+            assert!(!dead.exists(), "a dead run's file is removed");
+        }
+        assert!(alive.exists(), "a live run's file stays");
+        assert!(other.exists(), "another output's file stays");
+        drop(file);
+    }
 
     #[test]
     fn commit_moves_into_place_and_drop_leaves_nothing() {
