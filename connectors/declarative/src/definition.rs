@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use jobharvest_core::{COLUMNS, ColumnKind, Error, column_index};
+use jobharvest_core::{COLUMNS, Error, column_index};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -1447,19 +1447,12 @@ fn compile_field(check: &mut Check<'_>, column: &str, spec: &Value, at: &str) ->
             "the `salary` step fills the salary columns from a label: use it on `salary_label`",
         );
     }
-    let kind = COLUMNS[index].kind;
-    if kind == ColumnKind::Timestamp
-        && steps.is_empty()
-        && matches!(from, From::One(_) | From::Many(_))
-        && column != "source_id"
-    {
-        // Fine: RFC 3339 texts with a zone convert; others are reported
-        // per offer. Nothing to check without data.
-    }
     Some(Field {
         column: index,
         from,
         steps,
+        is_id: column == "source_id",
+        moves: false,
     })
 }
 

@@ -39,6 +39,12 @@ pub struct Field {
     pub from: From,
     /// The steps, in order.
     pub steps: Vec<Step>,
+    /// Whether this is `source_id` (set by [`Mapping::new`]).
+    pub is_id: bool,
+    /// Whether no other field reads its pointer, so that
+    /// [`Mapping::map_owned`] may move the value out of the offer (set by
+    /// [`Mapping::new`]).
+    pub moves: bool,
 }
 
 impl Field {
@@ -108,6 +114,34 @@ impl Mapping {
     ) -> Mapping {
         let id = column_index("source_id").expect("source_id column");
         fields.sort_by_key(|f| f.column != id);
+        let mut readers: std::collections::HashMap<String, usize> = Default::default();
+        for f in &fields {
+            match &f.from {
+                From::One(p) => *readers.entry(p.as_str().to_string()).or_default() += 1,
+                From::Many(ps) => {
+                    for p in ps {
+                        *readers.entry(p.as_str().to_string()).or_default() += 1;
+                    }
+                }
+                From::Const(_) => {}
+            }
+        }
+        for f in &mut fields {
+            f.is_id = f.column == id;
+            // A pointer that another field reads, or one inside another's
+            // (`/a` and `/a/b`), must stay in the offer.
+            f.moves = match &f.from {
+                From::One(p) if !p.is_many() => {
+                    readers.get(p.as_str()) == Some(&1)
+                        && !readers.keys().any(|other| {
+                            other != p.as_str()
+                                && (other.starts_with(&format!("{}/", p.as_str()))
+                                    || p.as_str().starts_with(&format!("{other}/")))
+                        })
+                }
+                _ => false,
+            };
+        }
         let mapped = |name: &str| fields.iter().any(|f| COLUMNS[f.column].name == name);
         let salary_targets =
             SALARY_PARTS.map(|name| (!mapped(name)).then(|| column_index(name)).flatten());
@@ -133,56 +167,117 @@ impl Mapping {
         raw: Option<String>,
         options: &NormalizeOptions,
     ) -> Result<Mapped> {
-        let mut record = JobRecord::new(self.board, String::new());
-        let mut problems = Vec::new();
+        let mut out = Building::new(self.board);
         for field in &self.fields {
-            let column = &COLUMNS[field.column];
-            if column.personal && !options.include_personal_data {
+            if !out.wants(field, options) {
                 continue;
             }
-            let value = field.read(offer);
-            if let Val::Salary(_, salary) = &value {
-                let parts = [
-                    salary.min.map(Owned::Float),
-                    salary.max.map(Owned::Float),
-                    salary.period.map(|p| Owned::Text(p.to_string())),
-                    salary.currency.map(|c| Owned::Text(c.to_string())),
-                ];
-                for (target, part) in self.salary_targets.iter().zip(parts) {
-                    if let (Some(target), Some(part)) = (target, part) {
-                        record.set(*target, part);
-                    }
-                }
+            out.put(self, field, field.read(offer));
+        }
+        let raw = (!options.leave_out_raw)
+            .then(|| raw.or_else(|| serde_json::to_string(offer).ok()))
+            .flatten();
+        out.finish(self, raw)
+    }
+
+    /// As [`Mapping::map`], taking the offer: a value only one field reads
+    /// is moved into the record rather than copied (most of an offer's
+    /// text, on most boards).
+    ///
+    /// # Errors
+    /// As [`Mapping::map`].
+    pub fn map_owned(
+        &self,
+        mut offer: Value,
+        raw: Option<String>,
+        options: &NormalizeOptions,
+    ) -> Result<Mapped> {
+        let raw = if options.leave_out_raw {
+            None
+        } else {
+            raw.or_else(|| serde_json::to_string(&offer).ok())
+        };
+        let mut out = Building::new(self.board);
+        for field in &self.fields {
+            if !out.wants(field, options) {
+                continue;
             }
-            match convert(value, column.kind) {
-                Ok(owned) => {
-                    if column.name == "source_id" {
-                        if let Owned::Text(id) = owned {
-                            record.source_id = id;
-                        }
-                    } else {
-                        record.set(field.column, owned);
-                    }
+            match (&field.from, field.moves) {
+                (From::One(p), true) => {
+                    let value = p.take(&mut offer).map_or(Val::Null, Val::from_json);
+                    let value = field.steps.iter().fold(value, |v, step| step.apply(v));
+                    out.put(self, field, value);
                 }
-                Err(()) => problems.push(column.name),
+                _ => out.put(self, field, field.read(&offer)),
             }
         }
+        out.finish(self, raw)
+    }
+}
+
+/// A record being filled, and the columns whose value did not fit.
+struct Building {
+    record: JobRecord,
+    problems: Vec<&'static str>,
+}
+
+impl Building {
+    fn new(board: &'static str) -> Self {
+        Building {
+            record: JobRecord::new(board, String::new()),
+            problems: Vec::new(),
+        }
+    }
+
+    /// Whether `field` is written at all (personal data only on request).
+    fn wants(&self, field: &Field, options: &NormalizeOptions) -> bool {
+        !COLUMNS[field.column].personal || options.include_personal_data
+    }
+
+    fn put(&mut self, mapping: &Mapping, field: &Field, value: Val<'_>) {
+        let column = &COLUMNS[field.column];
+        if let Val::Salary(_, salary) = &value {
+            let parts = [
+                salary.min.map(Owned::Float),
+                salary.max.map(Owned::Float),
+                salary.period.map(|p| Owned::Text(p.to_string())),
+                salary.currency.map(|c| Owned::Text(c.to_string())),
+            ];
+            for (target, part) in mapping.salary_targets.iter().zip(parts) {
+                if let (Some(target), Some(part)) = (target, part) {
+                    self.record.set(*target, part);
+                }
+            }
+        }
+        match convert(value, column.kind) {
+            Ok(Owned::Text(id)) if field.is_id => self.record.source_id = id,
+            Ok(_) if field.is_id => {}
+            Ok(owned) => {
+                self.record.set(field.column, owned);
+            }
+            Err(()) => self.problems.push(column.name),
+        }
+    }
+
+    fn finish(self, mapping: &Mapping, raw: Option<String>) -> Result<Mapped> {
+        let mut record = self.record;
         if record.source_id.is_empty() {
             return Err(Error::new(
                 ErrorKind::Parse,
-                format!("a {} offer without a `source_id`", self.board),
+                format!("a {} offer without a `source_id`", mapping.board),
             ));
         }
         if record.attribution.is_none() {
-            record.attribution = self.attribution.clone();
+            record.attribution.clone_from(&mapping.attribution);
         }
         if record.licence.is_none() {
-            record.licence = self.licence.clone();
+            record.licence.clone_from(&mapping.licence);
         }
-        if !options.leave_out_raw {
-            record.raw = raw.or_else(|| serde_json::to_string(offer).ok());
-        }
-        Ok(Mapped { record, problems })
+        record.raw = raw;
+        Ok(Mapped {
+            record,
+            problems: self.problems,
+        })
     }
 }
 
@@ -298,6 +393,6 @@ impl Normalizer for DefinitionNormalizer {
             )
         })?;
         let raw = (!options.leave_out_raw).then(|| raw.to_string());
-        Ok(self.0.map(&offer, raw, options)?.record)
+        Ok(self.0.map_owned(offer, raw, options)?.record)
     }
 }

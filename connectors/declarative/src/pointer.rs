@@ -142,6 +142,23 @@ impl Pointer {
         }
     }
 
+    /// Moves the value at the pointer out of `value` (leaving null), when
+    /// it has no `*` token; `None` when there is none.
+    pub fn take(&self, value: &mut Value) -> Option<Value> {
+        let mut current = value;
+        for token in &self.tokens {
+            let Token::Key(key) = token else {
+                return None;
+            };
+            current = match current {
+                Value::Object(map) => map.get_mut(key)?,
+                Value::Array(list) => key.parse::<usize>().ok().and_then(|i| list.get_mut(i))?,
+                _ => return None,
+            };
+        }
+        Some(std::mem::take(current)).filter(|v| !v.is_null())
+    }
+
     /// Puts `new` at this pointer in `target`, creating maps on the way.
     /// Returns false when a step is not a map (or the pointer has `*`).
     pub fn set(&self, target: &mut Value, new: Value) -> bool {

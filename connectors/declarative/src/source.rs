@@ -750,7 +750,7 @@ impl Run<'_> {
                     None => {}
                 }
             }
-            match def.mapping.map(&offer, None, &self.src.options) {
+            match def.mapping.map_owned(offer, None, &self.src.options) {
                 Ok(mapped) => {
                     for column in mapped.problems {
                         let entry = self.problems.entry(column).or_default();

@@ -11,6 +11,11 @@
 // criterion_group! generates an undocumented public function.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+/// The binary's allocator, with its options (`.cargo/config.toml`): both
+/// mappings are measured as `jobharvest` runs them.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use jobharvest_bench::ThreadCpuTime;
 use jobharvest_bench::arbeitnow_baseline;
 use jobharvest_core::{NormalizeOptions, Registry};
