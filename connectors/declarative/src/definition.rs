@@ -1453,6 +1453,7 @@ fn compile_field(check: &mut Check<'_>, column: &str, spec: &Value, at: &str) ->
         steps,
         is_id: column == "source_id",
         moves: false,
+        slotted: Vec::new(),
     })
 }
 

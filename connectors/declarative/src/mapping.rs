@@ -45,6 +45,9 @@ pub struct Field {
     /// [`Mapping::map_owned`] may move the value out of the offer (set by
     /// [`Mapping::new`]).
     pub moves: bool,
+    /// Its pointers as slots (set by [`Mapping::new`] when the mapping
+    /// parses by slots).
+    pub(crate) slotted: Slotted,
 }
 
 impl Field {
@@ -93,7 +96,15 @@ pub struct Mapping {
     pub attribution: Option<String>,
     /// Written to `licence` unless a field maps it.
     pub licence: Option<String>,
+    /// The offer's top-level keys the fields read, when every field reads
+    /// below one: a replayed offer is then parsed into these slots only
+    /// ([`Mapping::map_text`]), without building the whole JSON tree.
+    slots: Option<Vec<String>>,
 }
+
+/// Where a field's pointers start among the [`Mapping`]'s slots: (slot,
+/// the rest of the pointer), one per pointer of `from`.
+type Slotted = Vec<(usize, Pointer)>;
 
 /// A mapped offer.
 #[derive(Debug)]
@@ -142,6 +153,23 @@ impl Mapping {
                 _ => false,
             };
         }
+        let slots = slot_keys(&fields);
+        if let Some(keys) = &slots {
+            for f in &mut fields {
+                let pointers: Vec<&Pointer> = match &f.from {
+                    From::One(p) => vec![p],
+                    From::Many(ps) => ps.iter().collect(),
+                    From::Const(_) => vec![],
+                };
+                f.slotted = pointers
+                    .into_iter()
+                    .filter_map(|p| {
+                        let (key, rest) = p.split_first()?;
+                        Some((keys.iter().position(|k| k == key)?, rest))
+                    })
+                    .collect();
+            }
+        }
         let mapped = |name: &str| fields.iter().any(|f| COLUMNS[f.column].name == name);
         let salary_targets =
             SALARY_PARTS.map(|name| (!mapped(name)).then(|| column_index(name)).flatten());
@@ -153,6 +181,7 @@ impl Mapping {
             salary_targets,
             attribution,
             licence,
+            slots,
         }
     }
 
@@ -212,6 +241,118 @@ impl Mapping {
             }
         }
         out.finish(self, raw)
+    }
+}
+
+impl Mapping {
+    /// Maps an offer given as JSON text: parsed into the slots of the keys
+    /// the fields read when the mapping allows it (keys no field reads are
+    /// skipped unparsed, no key is allocated), else into a JSON tree.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Parse`] when the text is not a JSON object, or the
+    /// offer has no `source_id`.
+    pub fn map_text(&self, text: &str, options: &NormalizeOptions) -> Result<Mapped> {
+        let invalid = |e: serde_json::Error| {
+            Error::new(
+                ErrorKind::Parse,
+                format!("not a {} offer (invalid JSON: {e})", self.board),
+            )
+        };
+        let raw = (!options.leave_out_raw).then(|| text.to_string());
+        let Some(keys) = &self.slots else {
+            let offer: Value = serde_json::from_str(text).map_err(invalid)?;
+            return self.map_owned(offer, raw, options);
+        };
+        use serde::de::DeserializeSeed;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let mut slots = SlotsSeed(keys).deserialize(&mut de).map_err(invalid)?;
+        de.end().map_err(invalid)?;
+        let mut out = Building::new(self.board);
+        for field in &self.fields {
+            if !out.wants(field, options) {
+                continue;
+            }
+            let value = match (&field.from, field.slotted.as_slice()) {
+                (From::Const(v), _) => Val::from_ref(v),
+                (From::One(p), [(slot, rest)]) if field.moves && !p.is_many() => rest
+                    .take(&mut slots[*slot])
+                    .map_or(Val::Null, Val::from_json),
+                (From::One(p), [(slot, rest)]) if !p.is_many() => {
+                    rest.get(&slots[*slot]).map_or(Val::Null, Val::from_ref)
+                }
+                (_, slotted) => {
+                    let mut found = Vec::new();
+                    for (slot, rest) in slotted {
+                        rest.collect(&slots[*slot], &mut found);
+                    }
+                    let list = found.into_iter().cloned().collect();
+                    Val::from_json(Value::Array(list))
+                }
+            };
+            let value = field.steps.iter().fold(value, |v, step| step.apply(v));
+            out.put(self, field, value);
+        }
+        out.finish(self, raw)
+    }
+}
+
+/// The top-level keys the fields read, when every pointer starts with a
+/// key (none reads the whole offer or every key with `*`).
+fn slot_keys(fields: &[Field]) -> Option<Vec<String>> {
+    let mut keys: Vec<String> = Vec::new();
+    for f in fields {
+        let pointers: Vec<&Pointer> = match &f.from {
+            From::One(p) => vec![p],
+            From::Many(ps) => ps.iter().collect(),
+            From::Const(_) => continue,
+        };
+        for p in pointers {
+            let (key, _) = p.split_first()?;
+            if !keys.iter().any(|k| k == key) {
+                keys.push(key.to_string());
+            }
+        }
+    }
+    Some(keys)
+}
+
+/// Parses a JSON object into the values of `keys` (null where absent),
+/// skipping the others.
+struct SlotsSeed<'k>(&'k [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SlotsSeed<'_> {
+    type Value = Vec<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Vec<Value>, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SlotsSeed<'_> {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an offer (a JSON object)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Vec<Value>, A::Error> {
+        let mut slots = vec![Value::Null; self.0.len()];
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            match self.0.iter().position(|k| *k == *key) {
+                Some(i) => slots[i] = map.next_value()?,
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(slots)
     }
 }
 
@@ -386,13 +527,6 @@ pub struct DefinitionNormalizer(pub std::sync::Arc<Mapping>);
 
 impl Normalizer for DefinitionNormalizer {
     fn normalize(&self, raw: &str, options: &NormalizeOptions) -> Result<JobRecord> {
-        let offer: Value = serde_json::from_str(raw).map_err(|e| {
-            Error::new(
-                ErrorKind::Parse,
-                format!("not a {} offer (invalid JSON: {e})", self.0.board),
-            )
-        })?;
-        let raw = (!options.leave_out_raw).then(|| raw.to_string());
-        Ok(self.0.map_owned(offer, raw, options)?.record)
+        Ok(self.0.map_text(raw, options)?.record)
     }
 }

@@ -82,6 +82,23 @@ impl Pointer {
         })
     }
 
+    /// The first token, when it is a key, and the pointer after it:
+    /// `/a/b/*` → (`a`, `/b/*`).
+    pub fn split_first(&self) -> Option<(&str, Pointer)> {
+        let (first, rest) = self.tokens.split_first()?;
+        let Token::Key(key) = first else { return None };
+        let text = self.text[1..]
+            .find('/')
+            .map_or(String::new(), |i| self.text[1 + i..].to_string());
+        Some((
+            key.as_str(),
+            Pointer {
+                text,
+                tokens: rest.to_vec(),
+            },
+        ))
+    }
+
     /// The pointer as written.
     pub fn as_str(&self) -> &str {
         &self.text

@@ -49,6 +49,49 @@ fn salary_label() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
 }
 
+/// The shipped definitions, parsed once.
+fn shipped() -> &'static [std::sync::Arc<jobharvest_declarative::Definition>] {
+    static DEFS: std::sync::OnceLock<Vec<std::sync::Arc<jobharvest_declarative::Definition>>> =
+        std::sync::OnceLock::new();
+    DEFS.get_or_init(jobharvest_declarative::shipped)
+}
+
+/// The offers of a board's recorded search answers, read once.
+fn recorded_offers(board: &str) -> Vec<Value> {
+    static ALL: std::sync::OnceLock<std::collections::HashMap<&'static str, Vec<Value>>> =
+        std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        shipped()
+            .iter()
+            .map(|d| (d.board, read_recorded(d)))
+            .collect()
+    })
+    .get(board)
+    .cloned()
+    .unwrap_or_default()
+}
+
+fn read_recorded(def: &jobharvest_declarative::Definition) -> Vec<Value> {
+    let dir = format!(
+        "{}/../../boards/fixtures/{}",
+        env!("CARGO_MANIFEST_DIR"),
+        def.board
+    );
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        let Ok(body) = serde_json::from_str::<Value>(&text) else {
+            continue;
+        };
+        if let Some(list) = def.records.get(&body).and_then(Value::as_array) {
+            out.extend(list.iter().filter(|v| v.is_object()).cloned());
+        }
+    }
+    out
+}
+
 fn offer_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -113,7 +156,7 @@ proptest! {
 
     #[test]
     fn any_offer_through_any_shipped_definition_maps_or_is_reported(offer in offer_value()) {
-        for def in jobharvest_declarative::shipped() {
+        for def in shipped() {
             let raw = serde_json::to_string(&offer).unwrap();
             match def.mapping.map(&offer, Some(raw.clone()), &NormalizeOptions::default()) {
                 Ok(mapped) => {
@@ -123,6 +166,44 @@ proptest! {
                     prop_assert!(mapped.record.description.as_deref().is_none_or(|d| !d.contains("<p>")) || def.board == "jobtech" || def.board == "usajobs");
                 }
                 Err(e) => prop_assert_eq!(e.kind(), jobharvest_core::ErrorKind::Parse),
+            }
+        }
+    }
+
+    /// Replays parse offers into slots of the keys the fields read; the
+    /// record must be the one the whole JSON tree gives: on generated
+    /// offers, and on every recorded offer with one field replaced.
+    #[test]
+    fn the_slot_parse_gives_the_record_the_tree_gives(offer in offer_value(), at in 0usize..64) {
+        for def in shipped() {
+            let mut offers = vec![offer.clone()];
+            for mut recorded in recorded_offers(def.board) {
+                if let Some(map) = recorded.as_object_mut() {
+                    let keys: Vec<String> = map.keys().cloned().collect();
+                    if !keys.is_empty() {
+                        map.insert(keys[at % keys.len()].clone(), offer.clone());
+                    }
+                }
+                offers.push(recorded);
+            }
+            for offer in &offers {
+            let text = serde_json::to_string(offer).unwrap();
+            for options in [NormalizeOptions::default(), NormalizeOptions::default().leaving_out_raw(true)] {
+                let by_slots = def.mapping.map_text(&text, &options);
+                // The same text parsed whole (serde_json reads floats back
+                // within one unit in the last place, so not the generated
+                // value itself).
+                let tree: Value = serde_json::from_str(&text).unwrap();
+                let by_tree = def.mapping.map(&tree, Some(text.clone()), &options);
+                match (by_slots, by_tree) {
+                    (Ok(a), Ok(b)) => {
+                        prop_assert_eq!(a.record, b.record, "{}", def.board);
+                        prop_assert_eq!(a.problems, b.problems);
+                    }
+                    (Err(a), Err(b)) => prop_assert_eq!(a.kind(), b.kind()),
+                    (a, b) => prop_assert!(false, "{}: slots {:?}, tree {:?}", def.board, a.map(|m| m.record.source_id), b.map(|m| m.record.source_id)),
+                }
+            }
             }
         }
     }
