@@ -140,6 +140,39 @@ fn done_slices(dir: &Path) -> usize {
     })
 }
 
+/// Starts `jobharvest run job.yaml` in `dir`, waits until a slice is done,
+/// sends `signal` (`INT`, `TERM`, `HUP`) and returns what the run printed.
+async fn stop_after_a_slice(dir: &Path, signal: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_jobharvest"))
+        .current_dir(dir)
+        .args(["run", "job.yaml"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while done_slices(dir) < 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no slice completed"
+        );
+        if child.try_wait().unwrap().is_some() {
+            panic!("the harvest ended before it could be stopped");
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_interrupted_harvest_resumes_with_fewer_requests() {
     // 20 requests per second: about 2.5 s for the whole harvest.
@@ -166,34 +199,7 @@ async fn an_interrupted_harvest_resumes_with_fewer_requests() {
     let standin = Standin::start(config).await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("job.yaml"), slow(&standin)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_jobharvest"))
-        .current_dir(dir.path())
-        .args(["run", "job.yaml"])
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while done_slices(dir.path()) < 1 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no slice completed"
-        );
-        if child.try_wait().unwrap().is_some() {
-            panic!("the harvest ended before it could be interrupted");
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-        .await
-        .unwrap()
-        .unwrap();
+    let out = stop_after_a_slice(dir.path(), "INT").await;
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(130), "{err}");
     assert!(err.contains("--resume"), "{err}");
@@ -294,34 +300,7 @@ async fn sigterm_and_sighup_stop_like_ctrl_c_and_resume_completes() {
             ),
         )
         .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_jobharvest"))
-            .current_dir(dir.path())
-            .args(["run", "job.yaml"])
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let started = Instant::now();
-        while done_slices(dir.path()) < 1 {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "no slice completed"
-            );
-            if child.try_wait().unwrap().is_some() {
-                panic!("the harvest ended before it could be stopped");
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        let status = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output())
-            .await
-            .unwrap()
-            .unwrap();
+        let out = stop_after_a_slice(dir.path(), signal).await;
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(code), "SIG{signal}: {err}");
         assert!(err.contains("SIG") && err.contains("Interrupted"), "{err}");
