@@ -29,6 +29,7 @@ use url::Url;
 
 use crate::definition::{Auth, Definition, In, body_strings};
 use crate::source::{BoardSource, Secrets};
+use crate::steps::scalar_text;
 use crate::template::{Fill, Missing, Template};
 
 /// A board source's keys in a spec (besides the shared HTTP keys).
@@ -384,8 +385,8 @@ fn check_params(
             .with_context("key", format!("{at}.params.{name}")));
         };
         let texts = match value {
-            Value::Array(items) => items.iter().map(text_of).collect::<Option<Vec<_>>>(),
-            v => text_of(v).map(|t| vec![t]),
+            Value::Array(items) => items.iter().map(scalar_text).collect::<Option<Vec<_>>>(),
+            v => scalar_text(v).map(|t| vec![t]),
         }
         .ok_or_else(|| {
             Error::config(format!(
@@ -393,7 +394,7 @@ fn check_params(
             ))
         })?;
         if let Some(allowed) = &param.values {
-            let allowed_texts: Vec<String> = allowed.iter().filter_map(text_of).collect();
+            let allowed_texts: Vec<String> = allowed.iter().filter_map(scalar_text).collect();
             if let Some(bad) = texts.iter().find(|t| !allowed_texts.contains(t)) {
                 return Err(Error::config(format!(
                     "{at}.params.{name}: `{bad}` is not one of the values the `{}` board takes: {}",
@@ -410,8 +411,8 @@ fn check_params(
         }
         if let Some(d) = &p.default {
             let texts = match d {
-                Value::Array(items) => items.iter().filter_map(text_of).collect(),
-                v => text_of(v).into_iter().collect(),
+                Value::Array(items) => items.iter().filter_map(scalar_text).collect(),
+                v => scalar_text(v).into_iter().collect(),
             };
             out.insert(p.name.clone(), texts);
         } else if p.required {
@@ -427,13 +428,4 @@ fn check_params(
         }
     }
     Ok(out)
-}
-
-fn text_of(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }

@@ -758,6 +758,26 @@ pub fn intern(text: &str) -> &'static str {
     leaked
 }
 
+/// Interns a list of interned texts, as [`intern`] does a text: the
+/// capabilities' `auth_env` is a `&'static` slice, asked for every time a
+/// source reports its capabilities, and must not leak each time.
+pub fn intern_list(list: Vec<&'static str>) -> &'static [&'static str] {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static LISTS: OnceLock<Mutex<HashMap<Vec<&'static str>, &'static [&'static str]>>> =
+        OnceLock::new();
+    let mut lists = LISTS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some(l) = lists.get(&list) {
+        return l;
+    }
+    let leaked: &'static [&'static str] = Box::leak(list.clone().into_boxed_slice());
+    lists.insert(list, leaked);
+    leaked
+}
+
 /// Reads and checks a definition.
 ///
 /// `file` names it in messages.

@@ -176,7 +176,7 @@ pub fn capabilities(def: &Definition) -> Capabilities {
         })
         .collect();
     if !vars.is_empty() {
-        caps = caps.with_auth_env(Box::leak(vars.into_boxed_slice()));
+        caps = caps.with_auth_env(crate::definition::intern_list(vars));
     }
     caps
 }
